@@ -1,0 +1,156 @@
+"""Closed-form maximum likelihood estimators for one-parameter-family samples.
+
+Each function validates its input and raises :class:`~mlelib.errors.DataError` for data
+the model cannot have produced, and :class:`~mlelib.errors.NoFiniteMLEError` when the
+likelihood has no maximum at an interior parameter value.
+"""
+
+import numpy as np
+
+from ._validate import as_sample, check_support, is_count
+from .errors import NoFiniteMLEError
+
+__all__ = ["gaussian_mle", "bernoulli_mle", "poisson_mle", "exponential_mle"]
+
+
+def gaussian_mle(x):
+    r"""MLE of the mean and variance of an i.i.d. Gaussian sample.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Observations, real and finite.
+
+    Returns
+    -------
+    mu : float
+        :math:`\hat\mu = \bar x`.
+    sigma2 : float
+        :math:`\hat\sigma^2 = \frac1n \sum_i (x_i - \bar x)^2` (divides by *n*, so it is
+        biased downwards by the factor :math:`(n-1)/n`).
+
+    Raises
+    ------
+    DataError
+        If `x` is empty, not 1-D, or contains NaN/inf.
+    NoFiniteMLEError
+        If all observations are equal (including *n* = 1): the likelihood then grows
+        without bound as :math:`\sigma^2 \to 0`, so no MLE with :math:`\sigma^2 > 0` exists.
+
+    Notes
+    -----
+    The variance is computed from centred data (two passes), which avoids the
+    cancellation of the one-pass formula :math:`\overline{x^2} - \bar x^2`.
+
+    References
+    ----------
+    :cite:`casella2002statistical`, Example 7.2.11.
+
+    Examples
+    --------
+    >>> gaussian_mle([1.0, 2.0, 3.0])
+    (2.0, 0.6666666666666666)
+    """
+    arr = as_sample(x)
+    if arr.min() == arr.max():
+        raise NoFiniteMLEError(
+            f"all {arr.size} observation(s) equal {arr[0]:g}: the Gaussian likelihood grows without bound "
+            "as sigma2 -> 0, so no MLE with sigma2 > 0 exists (need at least two distinct values)"
+        )
+    mu = arr.mean()
+    sigma2 = np.mean((arr - mu) ** 2)
+    return float(mu), float(sigma2)
+
+
+def bernoulli_mle(x):
+    r"""MLE of the success probability of i.i.d. Bernoulli trials.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Outcomes, each 0 or 1 (booleans are accepted).
+
+    Returns
+    -------
+    p : float
+        :math:`\hat p = k/n`, the fraction of ones. It is 0 or 1 when all outcomes agree:
+        the likelihood is then maximised on the boundary of :math:`[0, 1]`.
+
+    Raises
+    ------
+    DataError
+        If `x` is empty, not 1-D, contains NaN/inf, or any value other than 0 and 1.
+
+    Examples
+    --------
+    >>> bernoulli_mle([1, 0, 1, 1])
+    0.75
+    """
+    arr = as_sample(x)
+    check_support(arr, (arr == 0) | (arr == 1), "Bernoulli", "0 or 1")
+    return float(arr.mean())
+
+
+def poisson_mle(x):
+    r"""MLE of the rate of i.i.d. Poisson counts.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Counts: non-negative integers (``2.0`` is accepted, ``2.5`` is an error, never truncated).
+
+    Returns
+    -------
+    lam : float
+        :math:`\hat\lambda = \bar x`. It is 0 when all counts are 0 (a boundary maximum).
+
+    Raises
+    ------
+    DataError
+        If `x` is empty, not 1-D, contains NaN/inf, a negative or a non-integer value.
+
+    Examples
+    --------
+    >>> poisson_mle([0, 2, 1, 3])
+    1.5
+    """
+    arr = as_sample(x)
+    check_support(arr, is_count(arr), "Poisson", "non-negative integers")
+    return float(arr.mean())
+
+
+def exponential_mle(x):
+    r"""MLE of the rate of an i.i.d. exponential sample.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Waiting times, each :math:`\ge 0`.
+
+    Returns
+    -------
+    rate : float
+        :math:`\hat\lambda = 1/\bar x`. Biased upwards: :math:`E[\hat\lambda] = \frac{n}{n-1}\lambda`.
+
+    Raises
+    ------
+    DataError
+        If `x` is empty, not 1-D, contains NaN/inf or a negative value.
+    NoFiniteMLEError
+        If every observation is 0: :math:`\ell(\lambda) = n\log\lambda` then increases
+        without bound, so no finite MLE exists.
+
+    Examples
+    --------
+    >>> exponential_mle([0.5, 1.5])
+    1.0
+    """
+    arr = as_sample(x)
+    check_support(arr, arr >= 0, "Exponential", ">= 0")
+    total = arr.sum()
+    if total == 0.0:
+        raise NoFiniteMLEError(
+            f"all {arr.size} observation(s) are 0: the exponential log-likelihood n*log(rate) - rate*sum(x) "
+            "increases without bound in rate, so no finite MLE exists"
+        )
+    return float(arr.size / total)

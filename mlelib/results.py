@@ -1,0 +1,156 @@
+"""The result object every mlelib fitter returns, in the spirit of statsmodels' results."""
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["MLEResult"]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class MLEResult:
+    r"""A fitted maximum likelihood estimate and its asymptotic uncertainty.
+
+    Parameters
+    ----------
+    params : array_like, shape (k,)
+        The estimate :math:`\hat\theta`, on the natural scale of the model.
+    cov : array_like, shape (k, k)
+        Estimated covariance of :math:`\hat\theta`, usually the inverse observed
+        information :math:`J(\hat\theta)^{-1}`.
+    loglik : float
+        The maximised log-likelihood :math:`\ell(\hat\theta)`.
+    nobs : int
+        Number of observations *n*.
+    converged : bool, default True
+        Whether the optimiser met its convergence criteria.
+    param_names : sequence of str, optional
+        Names for the summary table; defaults to ``theta0, theta1, ...``.
+    model : str, optional
+        A short description shown by ``repr`` and :meth:`summary`.
+    niter : int, optional
+        Iterations the optimiser used (None for closed forms).
+    negloglik : callable, optional
+        The negative log-likelihood as a function of `params` (natural scale), kept so
+        that likelihood-based intervals can be computed later.
+
+    Attributes
+    ----------
+    bse : ndarray, shape (k,)
+        Standard errors, :math:`\sqrt{\operatorname{diag}(\text{cov})}`.
+    aic, bic : float
+        :math:`2k - 2\ell(\hat\theta)` and :math:`k\log n - 2\ell(\hat\theta)`.
+
+    Raises
+    ------
+    ValueError
+        If `params` is not a finite 1-D array, `cov` is not (k, k), or `nobs` < 1.
+
+    Examples
+    --------
+    >>> res = MLEResult(params=[2.0], cov=[[0.25]], loglik=-3.0, nobs=10)
+    >>> res.bse
+    array([0.5])
+    >>> res.conf_int().round(3)
+    array([[1.02 , 2.98 ]])
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    loglik: float
+    nobs: int
+    converged: bool = True
+    param_names: Optional[tuple] = None
+    model: str = ""
+    niter: Optional[int] = None
+    negloglik: Optional[Callable] = field(default=None, compare=False)
+
+    def __post_init__(self):
+        params = np.atleast_1d(np.asarray(self.params, dtype=float))
+        if params.ndim != 1 or not np.all(np.isfinite(params)):
+            raise ValueError(f"params must be a finite 1-D array, got {params!r}")
+        k = params.size
+        cov = np.asarray(self.cov, dtype=float).reshape(k, k) if np.size(self.cov) == k * k else None
+        if cov is None:
+            raise ValueError(f"cov must have shape ({k}, {k}) to match {k} params, got shape {np.shape(self.cov)}")
+        if int(self.nobs) < 1:
+            raise ValueError(f"nobs must be a positive integer, got {self.nobs}")
+        names = tuple(self.param_names) if self.param_names is not None else tuple(f"theta{i}" for i in range(k))
+        if len(names) != k:
+            raise ValueError(f"param_names has {len(names)} entries for {k} params")
+        params.flags.writeable = False
+        cov.flags.writeable = False
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "cov", cov)
+        object.__setattr__(self, "loglik", float(self.loglik))
+        object.__setattr__(self, "nobs", int(self.nobs))
+        object.__setattr__(self, "converged", bool(self.converged))
+        object.__setattr__(self, "param_names", names)
+
+    @property
+    def k(self):
+        """Number of estimated parameters."""
+        return self.params.size
+
+    @property
+    def bse(self):
+        """Standard errors: square roots of the diagonal of `cov` (NaN where it is negative)."""
+        d = np.diag(self.cov)
+        return np.sqrt(np.where(d >= 0, d, np.nan))
+
+    @property
+    def aic(self):
+        """Akaike information criterion, :math:`2k - 2\\ell(\\hat\\theta)` (smaller is better)."""
+        return 2 * self.k - 2 * self.loglik
+
+    @property
+    def bic(self):
+        """Bayesian information criterion, :math:`k\\log n - 2\\ell(\\hat\\theta)` (smaller is better)."""
+        return self.k * np.log(self.nobs) - 2 * self.loglik
+
+    def conf_int(self, alpha=0.05):
+        r"""Wald confidence intervals :math:`\hat\theta_j \pm z_{1-\alpha/2}\,\mathrm{se}_j`.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            One minus the nominal coverage, in (0, 1).
+
+        Returns
+        -------
+        ndarray, shape (k, 2)
+            Lower and upper limits, one row per parameter.
+
+        Raises
+        ------
+        ValueError
+            If `alpha` is not in (0, 1).
+        """
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        z = stats.norm.ppf(1 - alpha / 2)
+        half = z * self.bse
+        return np.column_stack([self.params - half, self.params + half])
+
+    def summary(self, alpha=0.05):
+        """A plain-text table of estimates, standard errors, z statistics and Wald intervals."""
+        ci = self.conf_int(alpha)
+        level = f"{100 * (1 - alpha):g}%"
+        width = max(9, *(len(n) for n in self.param_names))
+        lines = [
+            f"{self.model or 'MLE'}: nobs={self.nobs}  loglik={self.loglik:.4f}  "
+            f"aic={self.aic:.4f}  bic={self.bic:.4f}  converged={self.converged}",
+            f"{'':{width}} {'estimate':>12} {'std err':>12} {'z':>9} {level + ' lower':>12} {level + ' upper':>12}",
+        ]
+        for name, est, se, (lo, hi) in zip(self.param_names, self.params, self.bse, ci):
+            lines.append(f"{name:{width}} {est:12.6g} {se:12.6g} {est / se:9.3f} {lo:12.6g} {hi:12.6g}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        est = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.param_names, self.params))
+        model = f"{self.model!r}, " if self.model else ""
+        return (
+            f"MLEResult({model}{est}, loglik={self.loglik:.6g}, nobs={self.nobs}, converged={self.converged})"
+        )

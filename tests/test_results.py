@@ -1,0 +1,71 @@
+"""MLEResult: derived quantities against their definitions, and validation."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from mlelib import MLEResult
+
+
+def make(**kw):
+    base = dict(params=[1.0, -2.0], cov=[[0.04, 0.01], [0.01, 0.09]], loglik=-12.5, nobs=40, param_names=["a", "b"])
+    return MLEResult(**{**base, **kw})
+
+
+def test_bse_aic_bic_from_definitions():
+    """bse = sqrt(diag cov); AIC = 2k - 2 loglik; BIC = k log n - 2 loglik."""
+    res = make()
+    assert_allclose(res.bse, [0.2, 0.3], rtol=1e-15)
+    assert res.aic == pytest.approx(2 * 2 + 25.0)
+    assert res.bic == pytest.approx(2 * np.log(40) + 25.0)
+
+
+def test_conf_int_is_wald_with_normal_quantile():
+    """conf_int(alpha) = params -/+ z_{1-alpha/2} * bse, as a (k, 2) array."""
+    res = make()
+    for alpha in (0.05, 0.1, 0.01):
+        z = stats.norm.ppf(1 - alpha / 2)
+        ci = res.conf_int(alpha)
+        assert ci.shape == (2, 2)
+        assert_allclose(ci, np.column_stack([res.params - z * res.bse, res.params + z * res.bse]), rtol=1e-15)
+    assert_allclose(res.conf_int()[0], [1 - 1.959963984540054 * 0.2, 1 + 1.959963984540054 * 0.2], rtol=1e-12)
+
+
+def test_repr_and_summary_are_readable():
+    """repr is one line with the estimates; summary has one row per parameter."""
+    res = make(model="toy")
+    assert repr(res) == "MLEResult('toy', a=1, b=-2, loglik=-12.5, nobs=40, converged=True)"
+    lines = res.summary().splitlines()
+    assert len(lines) == 4 and lines[2].startswith("a ") and lines[3].startswith("b ")
+
+
+def test_result_is_immutable():
+    """Fitted values cannot be changed by accident."""
+    res = make()
+    with pytest.raises(ValueError):
+        res.params[0] = 5.0
+    with pytest.raises(AttributeError):
+        res.loglik = 0.0
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        (dict(params=[np.nan, 1.0]), "finite 1-D"),
+        (dict(cov=np.eye(3)), r"cov must have shape \(2, 2\)"),
+        (dict(nobs=0), "nobs must be a positive"),
+        (dict(param_names=["a"]), "param_names has 1"),
+    ],
+)
+def test_invalid_construction(kw, message):
+    """Inconsistent shapes or values are refused with a message."""
+    with pytest.raises(ValueError, match=message):
+        make(**kw)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, -0.1, 2])
+def test_conf_int_rejects_bad_alpha(alpha):
+    """alpha must lie strictly between 0 and 1."""
+    with pytest.raises(ValueError, match="alpha must be in"):
+        make().conf_int(alpha)
