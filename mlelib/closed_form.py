@@ -44,7 +44,7 @@ def gaussian_mle(x):
 
     References
     ----------
-    :cite:`casella2002statistical`, Example 7.2.11.
+    :cite:p:`casella2002statistical`, Example 7.2.11.
 
     Examples
     --------

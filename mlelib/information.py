@@ -1,0 +1,201 @@
+r"""Per-observation Fisher information :math:`I_1(\theta)` of the one-sample families.
+
+For *n* i.i.d. observations the information is :math:`I_n(\theta) = n\,I_1(\theta)`. The
+asymptotic variance of the MLE is :math:`1/(n I_1(\theta))` (scalar case) or
+:math:`I_1(\theta)^{-1}/n` (matrix case).
+"""
+
+import numpy as np
+
+from .errors import DataError
+
+__all__ = [
+    "fisher_info_bernoulli",
+    "fisher_info_poisson",
+    "fisher_info_exponential",
+    "fisher_info_gaussian_mean",
+    "fisher_info_gaussian_variance",
+    "fisher_info_gaussian",
+]
+
+
+def _check(value, name, lo, lo_open=True, hi=None):
+    arr = np.asarray(value, dtype=float)
+    ok = np.isfinite(arr) & ((arr > lo) if lo_open else (arr >= lo))
+    if hi is not None:
+        ok &= arr < hi
+    if not ok.all():
+        rng = f"({lo}, {hi})" if hi is not None else f"> {lo}"
+        raise DataError(f"{name} must be {rng}; got {arr[~ok].ravel()[0]:g}")
+    return arr
+
+
+def _out(value):
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def fisher_info_bernoulli(p):
+    r"""Per-observation information of Bernoulli(p): :math:`I_1(p) = \frac{1}{p(1-p)}`.
+
+    Parameters
+    ----------
+    p : float or array_like
+        Success probability, in (0, 1).
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    DataError
+        If `p` is not in the open interval (0, 1).
+
+    Examples
+    --------
+    >>> fisher_info_bernoulli(0.5)
+    4.0
+    """
+    p = _check(p, "p", 0.0, hi=1.0)
+    return _out(1.0 / (p * (1.0 - p)))
+
+
+def fisher_info_poisson(lam):
+    r"""Per-observation information of Poisson(λ): :math:`I_1(\lambda) = 1/\lambda`.
+
+    Parameters
+    ----------
+    lam : float or array_like
+        Rate, > 0.
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    DataError
+        If `lam` is not positive and finite.
+
+    Examples
+    --------
+    >>> fisher_info_poisson(4.0)
+    0.25
+    """
+    lam = _check(lam, "lam", 0.0)
+    return _out(1.0 / lam)
+
+
+def fisher_info_exponential(rate):
+    r"""Per-observation information of Exponential(rate λ): :math:`I_1(\lambda) = 1/\lambda^2`.
+
+    Parameters
+    ----------
+    rate : float or array_like
+        Rate, > 0.
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    DataError
+        If `rate` is not positive and finite.
+
+    Examples
+    --------
+    >>> fisher_info_exponential(2.0)
+    0.25
+    """
+    rate = _check(rate, "rate", 0.0)
+    return _out(1.0 / rate**2)
+
+
+def fisher_info_gaussian_mean(sigma2):
+    r"""Per-observation information about the mean of :math:`N(\mu, \sigma^2)`, σ² known: :math:`1/\sigma^2`.
+
+    Parameters
+    ----------
+    sigma2 : float or array_like
+        The (known) variance, > 0.
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    DataError
+        If `sigma2` is not positive and finite.
+
+    Examples
+    --------
+    >>> fisher_info_gaussian_mean(4.0)
+    0.25
+    """
+    sigma2 = _check(sigma2, "sigma2", 0.0)
+    return _out(1.0 / sigma2)
+
+
+def fisher_info_gaussian_variance(sigma2):
+    r"""Per-observation information about the variance of :math:`N(\mu, \sigma^2)`: :math:`\frac{1}{2\sigma^4}`.
+
+    This is the same whether μ is known or not, because the (μ, σ²) information matrix
+    is diagonal.
+
+    Parameters
+    ----------
+    sigma2 : float or array_like
+        The variance, > 0.
+
+    Returns
+    -------
+    float or ndarray
+
+    Raises
+    ------
+    DataError
+        If `sigma2` is not positive and finite.
+
+    Examples
+    --------
+    >>> fisher_info_gaussian_variance(1.0)
+    0.5
+    """
+    sigma2 = _check(sigma2, "sigma2", 0.0)
+    return _out(1.0 / (2.0 * sigma2**2))
+
+
+def fisher_info_gaussian(mu, sigma2):
+    r"""Per-observation information matrix of :math:`N(\mu, \sigma^2)` in the parametrisation (μ, σ²).
+
+    .. math::
+        I_1(\mu, \sigma^2) = \begin{pmatrix} 1/\sigma^2 & 0 \\ 0 & 1/(2\sigma^4) \end{pmatrix}
+
+    Parameters
+    ----------
+    mu : float
+        The mean (the information does not depend on it; it is validated only).
+    sigma2 : float
+        The variance, > 0.
+
+    Returns
+    -------
+    ndarray, shape (2, 2)
+
+    Raises
+    ------
+    DataError
+        If `mu` is not finite or `sigma2` is not positive and finite.
+
+    Examples
+    --------
+    >>> fisher_info_gaussian(0.0, 2.0)
+    array([[0.5  , 0.   ],
+           [0.   , 0.125]])
+    """
+    if not np.isfinite(mu) or np.ndim(mu) != 0:
+        raise DataError(f"mu must be a finite scalar; got {mu!r}")
+    s2 = float(_check(sigma2, "sigma2", 0.0))
+    return np.array([[1.0 / s2, 0.0], [0.0, 1.0 / (2.0 * s2**2)]])
