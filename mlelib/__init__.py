@@ -15,7 +15,16 @@ from .information import (
 )
 from .loglik import bernoulli_loglik, exponential_loglik, gaussian_loglik, poisson_loglik
 from .plotting import COLORS, use_course_style
+from .regression import LinearRegressionResult, fit_linear, fit_logistic, fit_poisson, log1pexp, sigmoid
 from .results import MLEResult
+from .torch_nll import (
+    bernoulli_nll_logits,
+    categorical_nll,
+    gaussian_nll,
+    laplace_nll,
+    logistic_nll,
+    poisson_nll,
+)
 
 __all__ = [
     # closed-form estimators
@@ -37,6 +46,21 @@ __all__ = [
     "fisher_info_gaussian",
     # results
     "MLEResult",
+    # regression models (mlelib.regression)
+    "fit_linear",
+    "fit_logistic",
+    "fit_poisson",
+    "LinearRegressionResult",
+    "sigmoid",
+    "log1pexp",
+    # torch-backed negative log-likelihoods (torch imported on first call)
+    "bernoulli_nll_logits",
+    "logistic_nll",
+    "categorical_nll",
+    "gaussian_nll",
+    "laplace_nll",
+    "poisson_nll",
+    # robust covariance and bias corrections (mlelib.robust)
     # errors
     "DataError",
     "NoFiniteMLEError",

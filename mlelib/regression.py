@@ -1,0 +1,803 @@
+r"""Regression models fitted by maximum likelihood: linear (Gaussian), logistic and Poisson.
+
+The design matrix `X` is used exactly as given: add a column of ones yourself if the model
+should have an intercept (as in statsmodels). All three fitters
+
+- validate their input and raise :class:`~mlelib.errors.DataError` naming the problem
+  (wrong shape, NaN/inf, labels or counts outside the support, a rank-deficient design);
+- never form an :math:`n \times n` matrix: memory is :math:`O(nk)`, a few :math:`n \times k`
+  temporaries at most, so :math:`n = 10^6` rows with :math:`k = 10` columns is routine;
+- never invert :math:`X^\top X` to get the estimate: least squares goes through a QR
+  factorisation, Newton steps through a Cholesky factorisation of the (equilibrated)
+  information matrix;
+- return an :class:`~mlelib.results.MLEResult` whose covariance is the inverse observed
+  information at the estimate.
+
+The logistic and Poisson fitters raise :class:`~mlelib.errors.SeparationError` /
+:class:`~mlelib.errors.NoFiniteMLEError` when the likelihood has no finite maximiser,
+certified by a linear program, and warn (``RuntimeWarning``, ``converged=False``) when Newton's
+method stops before its convergence test is met.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg, optimize, special
+
+from ._validate import as_sample, check_support, is_count
+from .errors import DataError, NoFiniteMLEError, SeparationError
+from .results import MLEResult
+
+__all__ = ["fit_linear", "fit_logistic", "fit_poisson", "sigmoid", "log1pexp", "LinearRegressionResult"]
+
+_EPS = np.finfo(float).eps
+_MAX_HALVINGS = 50
+# Below this value of  lambda_min(Q^T W Q) / (typical weight)  the information matrix is "nearly
+# singular along some direction of the data": the symptom of (quasi-)separation that makes
+# us run the linear program.
+_WEAK_DIRECTION_RATIO = 1e-6
+_LP_OBJECTIVE_TOL = 1e-6
+
+
+def sigmoid(z):
+    r"""The logistic function :math:`\sigma(z) = 1/(1 + e^{-z})`, without overflow.
+
+    Parameters
+    ----------
+    z : array_like
+        Real numbers (log-odds).
+
+    Returns
+    -------
+    ndarray or float
+        :math:`\sigma(z) \in [0, 1]`; ``scipy.special.expit``, which never evaluates
+        :math:`e^{-z}` for large negative `z`.
+
+    Examples
+    --------
+    >>> sigmoid(np.array([-800.0, 0.0, 800.0]))
+    array([0. , 0.5, 1. ])
+    """
+    return special.expit(z)
+
+
+def log1pexp(z):
+    r"""The softplus :math:`\log(1 + e^{z})`, accurate for every real `z`.
+
+    Parameters
+    ----------
+    z : array_like
+        Real numbers.
+
+    Returns
+    -------
+    ndarray or float
+        ``np.logaddexp(0, z)``: for large positive `z` it returns :math:`z + \log(1 + e^{-z})`,
+        never :math:`\log(\infty)`; for large negative `z` it returns :math:`e^{z}` to full
+        relative precision.
+
+    Notes
+    -----
+    The Bernoulli log-likelihood with log-odds :math:`\eta` and label :math:`y \in \{0, 1\}` is
+
+    .. math:: \log p(y \mid \eta) = -\log\bigl(1 + e^{-(2y-1)\eta}\bigr),
+
+    which is how :func:`fit_logistic` evaluates it.
+
+    Examples
+    --------
+    >>> log1pexp(np.array([-800.0, 0.0, 800.0])).round(6).tolist()
+    [0.0, 0.693147, 800.0]
+    """
+    return np.logaddexp(0.0, z)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class LinearRegressionResult(MLEResult):
+    r"""An :class:`~mlelib.results.MLEResult` for the Gaussian linear model, with :math:`\hat\sigma^2`.
+
+    Attributes
+    ----------
+    sigma2 : float
+        The MLE of the noise variance, :math:`\hat\sigma^2 = \mathrm{RSS}/n` (biased; the
+        unbiased estimate used by statsmodels' OLS standard errors is
+        :math:`\mathrm{RSS}/(n-k)`).
+    """
+
+    sigma2: float = float("nan")
+
+    def __post_init__(self):
+        super().__post_init__()
+        object.__setattr__(self, "sigma2", float(self.sigma2))
+
+
+# ----------------------------------------------------------------------------------------------
+# input validation
+
+
+def _as_design(X):
+    """Return X as a finite 2-D float array (no copy if it already is one) and its column names."""
+    names = tuple(str(c) for c in X.columns) if hasattr(X, "columns") else None
+    try:
+        arr = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"X must be numeric; could not convert it to floats ({exc})") from None
+    if arr.ndim != 2:
+        raise DataError(
+            f"X must be a 2-D design matrix (n rows, k columns), got {arr.ndim}-D with shape {arr.shape}; "
+            "for a single regressor pass x[:, None], and add a column of ones for an intercept"
+        )
+    if arr.size == 0:
+        raise DataError(f"X is empty (shape {arr.shape}): need at least one row and one column")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        raise DataError(
+            f"X contains {rows.size} non-finite value(s) (NaN or inf), first {arr[rows[0], cols[0]]} "
+            f"at row {rows[0]}, column {cols[0]}"
+        )
+    return arr, names
+
+
+def _prepare(X, y, param_names):
+    """Validate (X, y) together; return the float arrays and the parameter names."""
+    Xa, frame_names = _as_design(X)
+    ya = as_sample(y, "y")
+    n, k = Xa.shape
+    if ya.size != n:
+        raise DataError(f"X has {n} rows but y has {ya.size} entries: need one response per row of X")
+    if param_names is None:
+        param_names = frame_names if frame_names is not None else tuple(f"x{j}" for j in range(k))
+    param_names = tuple(str(p) for p in param_names)
+    if len(param_names) != k:
+        raise DataError(f"param_names has {len(param_names)} entries but X has {k} columns")
+    if n < k:
+        raise DataError(
+            f"X has fewer rows ({n}) than columns ({k}), so its rank is at most {n} < {k}: "
+            "the coefficients are not identifiable"
+        )
+    return Xa, ya, param_names
+
+
+def _check_rank(R, n, names):
+    """Raise DataError unless the upper-triangular R (from X = QR) has full numerical rank.
+
+    The singular values of R are those of X; each column is first scaled to unit length, so the
+    verdict does not depend on the units of the regressors.
+    """
+    k = R.shape[1]
+    norms = np.linalg.norm(R, axis=0)
+    if np.any(norms == 0):
+        zero = [names[j] for j in np.flatnonzero(norms == 0)]
+        raise DataError(f"X is rank-deficient: column(s) {', '.join(zero)} are all zeros")
+    _, sv, vt = np.linalg.svd(R / norms)
+    tol = sv[0] * max(n, k) * _EPS
+    rank = int(np.sum(sv > tol))
+    if rank < k:
+        null = vt[-1]
+        involved = [names[j] for j in np.flatnonzero(np.abs(null) > 1e-3 * np.abs(null).max())]
+        raise DataError(
+            f"X is rank-deficient: numerical matrix rank {rank} < {k} columns (smallest singular value of "
+            f"the column-normalised X is {sv[-1]:.3g}, tolerance {tol:.3g}); a linear combination of the "
+            f"columns {', '.join(involved)} is (numerically) zero, so the coefficients are not identifiable. "
+            "Drop or combine the collinear columns (e.g. a duplicated column, or a full set of dummies "
+            "next to an intercept)"
+        )
+
+
+def _constant_column(X):
+    """Index of a non-zero constant column of X (an intercept), or None."""
+    first = X[0]
+    same = np.all(X == first, axis=0) & (first != 0)
+    hits = np.flatnonzero(same)
+    return int(hits[0]) if hits.size else None
+
+
+def _format_direction(b, names):
+    b = b / np.abs(b).max()
+    return "[" + ", ".join(f"{n}={v:.3g}" for n, v in zip(names, b) if abs(v) > 1e-9) + "]"
+
+
+# ----------------------------------------------------------------------------------------------
+# linear algebra on the k x k information matrix
+
+
+def _weighted_gram(X, w):
+    r""":math:`X^\top \operatorname{diag}(w) X` with one n x k temporary, never an n x n matrix."""
+    H = X.T @ (X * w[:, None])
+    return (H + H.T) / 2
+
+
+def _newton_step(g, H):
+    """Solve H step = g by Cholesky of the diagonally equilibrated H (least squares if that fails)."""
+    d = np.sqrt(np.diag(H))
+    if not np.all(np.isfinite(d) & (d > 0)):
+        step = np.linalg.lstsq(H, g, rcond=None)[0]
+        return step, float(g @ step)
+    Hs = H / np.outer(d, d)
+    try:
+        step = linalg.cho_solve(linalg.cho_factor(Hs), g / d) / d
+    except linalg.LinAlgError:
+        step = np.linalg.lstsq(Hs, g / d, rcond=None)[0] / d
+    return step, float(g @ step)
+
+
+def _inverse_information(H):
+    """Inverse of the symmetric positive definite information H, via equilibrated Cholesky."""
+    d = np.sqrt(np.diag(H))
+    Hs = H / np.outer(d, d)
+    try:
+        inv = linalg.cho_solve(linalg.cho_factor(Hs), np.eye(H.shape[0]))
+    except linalg.LinAlgError:
+        inv = linalg.pinvh(Hs)
+    inv = inv / np.outer(d, d)
+    return (inv + inv.T) / 2
+
+
+def _weak_direction_ratio(R, H, reference):
+    r"""How close the information :math:`X^\top W X` is to singular, relative to :math:`X^\top X`.
+
+    Returns :math:`\lambda_{\min}(Q^\top W Q) / w_{\mathrm{ref}}` where X = QR: the smallest
+    weighted average of the observation weights over unit directions in the column space of X,
+    divided by a typical weight (1/4 for logistic, the mean count for Poisson). It is not small
+    for well-behaved fits and tends to 0 when the weights of the observations that span some
+    direction of X collapse, as they do when the Newton iterates run off to infinity
+    (separation, or Poisson means driven to 0).
+    """
+    norms = np.linalg.norm(R, axis=0)
+    Rs = R / norms
+    Hs = H / np.outer(norms, norms)
+    try:
+        A = linalg.solve_triangular(Rs, Hs, trans="T")  # Rs^-T Hs
+        M = linalg.solve_triangular(Rs, A.T, trans="T")  # Rs^-T Hs Rs^-1 = Q^T W Q
+        lam = np.linalg.eigvalsh((M + M.T) / 2)[0]
+    except (linalg.LinAlgError, ValueError):
+        return 0.0
+    return float(lam) / reference if np.isfinite(lam) else 0.0
+
+
+# ----------------------------------------------------------------------------------------------
+# Newton's method with step-halving, shared by the two GLMs
+
+
+def _newton(X, loglik, working, beta, tol, maxiter, certificate=None):
+    r"""Maximise loglik(X @ beta) by Newton's method with step-halving.
+
+    ``working(eta)`` returns the score residuals r and weights w, so that the score is
+    :math:`X^\top r` and the observed information is :math:`X^\top \operatorname{diag}(w) X`.
+    Convergence: half the squared Newton decrement, :math:`g^\top H^{-1} g / 2` (the predicted
+    gain of one more Newton step, in log-likelihood units), is <= `tol`; one final Newton step
+    is then taken to polish the estimate. If ``certificate(eta)`` is true at an iterate (a cheap
+    proof that no finite MLE exists), the iteration stops there with reason "certificate".
+    """
+    eta = X @ beta
+    ll = loglik(eta)
+    r, w = working(eta)
+    g, H = X.T @ r, _weighted_gram(X, w)
+    niter, converged, reason, dec = 0, False, "", np.inf
+    for _ in range(maxiter + 1):
+        step, dec = _newton_step(g, H)
+        if not np.isfinite(dec):
+            reason = "the Newton step is not finite (singular information matrix)"
+            break
+        small = dec / 2 <= tol
+        if niter == maxiter and not small:
+            reason = f"reached maxiter={maxiter} Newton iterations"
+            break
+        # step-halving: accept the first t = 1, 1/2, 1/4, ... that increases the log-likelihood
+        # enough (Armijo), allowing for rounding in the sum near the optimum
+        slack = 1e-12 * (1.0 + abs(ll))
+        t, accepted = 1.0, False
+        for _ in range(_MAX_HALVINGS):
+            beta_new = beta + t * step
+            eta_new = X @ beta_new
+            ll_new = loglik(eta_new)
+            if np.isfinite(ll_new) and ll_new >= ll + 1e-4 * t * dec - slack:
+                accepted = True
+                break
+            t /= 2
+        if accepted:
+            niter += 1
+            beta, eta, ll = beta_new, eta_new, ll_new
+            r, w = working(eta)
+            g, H = X.T @ r, _weighted_gram(X, w)
+            if certificate is not None and certificate(eta):
+                reason = "certificate"
+                break
+        if small:
+            converged = True
+            break
+        if not accepted:
+            reason = "step-halving could not increase the log-likelihood"
+            break
+    return beta, eta, ll, H, w, niter, converged, reason, dec
+
+
+def _warn_not_converged(func, reason, dec, tol):
+    warnings.warn(
+        f"{func} did not converge: {reason} (half the squared Newton decrement is {dec / 2:.3g}, "
+        f"tolerance {tol:g}); the estimates and standard errors may be inaccurate",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def _check_options(tol, maxiter):
+    if not (np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive number, got {tol}")
+    if int(maxiter) != maxiter or maxiter < 1:
+        raise ValueError(f"maxiter must be a positive integer, got {maxiter}")
+    return float(tol), int(maxiter)
+
+
+# ----------------------------------------------------------------------------------------------
+# linear programs that certify "no finite MLE"
+
+
+def _scaled(X):
+    return X / np.max(np.abs(X), axis=0)
+
+
+def _separation(X, y):
+    """Find a separating direction for logistic data, or return None.
+
+    Solves  max sum_i s_i x_i'b  s.t.  s_i x_i'b >= 0 (all i), -1 <= b_j <= 1  with s = 2y - 1,
+    on the column-scaled design. The optimum is 0 iff the classes overlap (a finite MLE exists,
+    given full rank); otherwise b is a direction along which the log-likelihood increases forever.
+    Returns (b in the original units, kind, number of observations on the boundary).
+    """
+    scale = np.max(np.abs(X), axis=0)
+    s = 2.0 * y - 1.0
+    A = -(s[:, None] * (X / scale))
+    k = X.shape[1]
+    res = optimize.linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(y.size), bounds=[(-1, 1)] * k, method="highs")
+    if res.status != 0 or -res.fun <= _LP_OBJECTIVE_TOL:
+        return None
+    b = res.x
+    margins = -(A @ b)
+    on_boundary = int(np.sum(margins <= 1e-7 * np.abs(margins).max()))
+    kind = "complete"
+    if on_boundary > 0:
+        # is there a direction with every margin strictly positive?  max t s.t. s_i x_i'b >= t
+        A2 = np.column_stack([A, np.ones(y.size)])
+        c2 = np.zeros(k + 1)
+        c2[-1] = -1.0
+        res2 = optimize.linprog(
+            c2, A_ub=A2, b_ub=np.zeros(y.size), bounds=[(-1, 1)] * k + [(0, 1)], method="highs"
+        )
+        if res2.status == 0 and -res2.fun > _LP_OBJECTIVE_TOL:
+            b, on_boundary = res2.x[:k], 0
+        else:
+            kind = "quasi-complete"
+    return b / scale, kind, on_boundary
+
+
+def _poisson_recession(X, y):
+    """Find a direction along which the Poisson log-likelihood increases forever, or return None.
+
+    Solves  max -sum_{y_i=0} x_i'b  s.t.  x_i'b = 0 (y_i > 0),  x_i'b <= 0 (y_i = 0),  |b_j| <= 1.
+    Returns (b in the original units, number of zero counts whose fitted mean is driven to 0).
+    """
+    zero = y == 0
+    if not zero.any():
+        return None
+    scale = np.max(np.abs(X), axis=0)
+    Xz = X[zero] / scale
+    k = X.shape[1]
+    kwargs = {}
+    if (~zero).any():
+        Xp = X[~zero] / scale
+        kwargs = {"A_eq": Xp, "b_eq": np.zeros(Xp.shape[0])}
+    res = optimize.linprog(
+        Xz.sum(axis=0), A_ub=Xz, b_ub=np.zeros(Xz.shape[0]), bounds=[(-1, 1)] * k, method="highs", **kwargs
+    )
+    if res.status != 0 or -res.fun <= _LP_OBJECTIVE_TOL:
+        return None
+    b = res.x
+    drops = Xz @ b
+    driven = int(np.sum(drops < -1e-7 * np.abs(drops).max()))
+    return b / scale, driven
+
+
+def _raise_separation(found, y, names):
+    b, kind, on_boundary = found
+    n = y.size
+    direction = _format_direction(b, names)
+    if kind == "complete":
+        detail = (
+            f"complete separation: the hyperplane X @ b = 0 with b = {direction} has every y = 1 on one side "
+            "and every y = 0 on the other"
+        )
+    else:
+        detail = (
+            f"quasi-complete separation: with b = {direction}, X @ b >= 0 for every y = 1 and X @ b <= 0 for "
+            f"every y = 0, with {on_boundary} of {n} observations on the boundary X @ b = 0; the fitted "
+            f"probabilities of the other {n - on_boundary} are pushed towards 0 or 1"
+        )
+    raise SeparationError(
+        f"no finite MLE: the classes show {detail}. Moving the coefficients along b increases the "
+        "log-likelihood forever (towards its supremum, never attained), so Newton's method would return "
+        "ever larger coefficients. Remedies: drop or merge the separating regressor(s), collect more data, "
+        "or use a penalised fit (e.g. Firth's or ridge logistic regression)"
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# the fitters
+
+
+def fit_linear(X, y, *, param_names=None):
+    r"""Maximum likelihood fit of the linear model :math:`y = X\beta + \varepsilon`, :math:`\varepsilon \sim N(0, \sigma^2 I)`.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, k)
+        Design matrix, used as given (add a column of ones for an intercept). A pandas
+        DataFrame's column names become the parameter names.
+    y : array_like, shape (n,)
+        Responses, real and finite.
+    param_names : sequence of str, optional
+        Names of the k coefficients; default ``x0, ..., x{k-1}``.
+
+    Returns
+    -------
+    LinearRegressionResult
+        An :class:`~mlelib.results.MLEResult` for :math:`\beta` with the extra attribute
+        ``sigma2`` :math:`= \hat\sigma^2 = \mathrm{RSS}/n`. ``cov`` is the inverse observed
+        information for :math:`\beta` at the MLE, :math:`\hat\sigma^2 (X^\top X)^{-1}`, so ``bse``
+        uses the MLE :math:`\mathrm{RSS}/n`. statsmodels' ``OLS(...).fit().bse`` uses
+        :math:`\mathrm{RSS}/(n-k)` instead; the two differ by the factor :math:`\sqrt{(n-k)/n}`.
+        ``loglik`` equals statsmodels' ``llf``; ``aic``/``bic`` count the k coefficients, as
+        statsmodels does. ``negloglik(beta)`` is the *profile* negative log-likelihood with
+        :math:`\sigma^2` maximised out, :math:`\tfrac n2\{\log(2\pi\,\mathrm{RSS}(\beta)/n) + 1\}`,
+        whose Hessian at :math:`\hat\beta` is again :math:`X^\top X / \hat\sigma^2`.
+
+    Raises
+    ------
+    DataError
+        If X is not a finite 2-D array, y not a finite 1-D array of matching length, or X is
+        rank-deficient (then :math:`\beta` is not identifiable).
+    NoFiniteMLEError
+        If y lies (up to rounding) in the column space of X, e.g. when n = k: then
+        :math:`\hat\sigma^2 = 0` and the likelihood is unbounded.
+
+    Notes
+    -----
+    The log-likelihood is
+    :math:`\ell(\beta, \sigma^2) = -\tfrac n2 \log(2\pi\sigma^2) - \lVert y - X\beta\rVert^2 / (2\sigma^2)`,
+    so for every :math:`\sigma^2` the maximiser in :math:`\beta` is the least-squares solution, and
+
+    .. math::
+
+        \hat\beta = \arg\min_\beta \lVert y - X\beta \rVert^2 = R^{-1} Q^\top y, \qquad
+        \hat\sigma^2 = \frac{1}{n}\lVert y - X\hat\beta \rVert^2, \qquad
+        \ell(\hat\beta, \hat\sigma^2) = -\frac n2 \bigl\{\log(2\pi\hat\sigma^2) + 1\bigr\},
+
+    where :math:`X = QR` is the thin QR factorisation. :math:`X^\top X` is never formed or
+    inverted: its condition number is the square of that of X :cite:p:`higham2002accuracy`.
+
+    References
+    ----------
+    :cite:p:`casella2002statistical`, Section 11.3; :cite:p:`higham2002accuracy`, Chapter 20.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(5), [0.0, 1.0, 2.0, 3.0, 4.0]])
+    >>> res = fit_linear(X, [1.0, 3.1, 4.9, 7.2, 8.8])
+    >>> res.params.round(4).tolist(), round(res.sigma2, 4)
+    ([1.06, 1.97], 0.0182)
+    """
+    Xa, ya, names = _prepare(X, y, param_names)
+    n, k = Xa.shape
+    Q, R = linalg.qr(Xa, mode="economic")
+    _check_rank(R, n, names)
+    beta = linalg.solve_triangular(R, Q.T @ ya)
+    del Q
+    resid = ya - Xa @ beta
+    rss = float(resid @ resid)
+    rounding = 8 * _EPS * np.sqrt(n) * (np.linalg.norm(ya) + np.linalg.norm(R) * np.linalg.norm(beta))
+    if n == k or np.sqrt(rss) <= rounding:
+        why = f"n = k = {n}: the fit interpolates the data" if n == k else "y lies in the column space of X"
+        raise NoFiniteMLEError(
+            f"{why} (residual sum of squares {rss:.3g}, zero up to rounding), so sigma2_hat = RSS/n = 0 and "
+            "the Gaussian log-likelihood is unbounded above: no finite MLE of sigma2 exists "
+            "(need noise, or more observations than columns)"
+        )
+    sigma2 = rss / n
+    Rinv = linalg.solve_triangular(R, np.eye(k))
+    cov = sigma2 * (Rinv @ Rinv.T)
+    loglik = -0.5 * n * (np.log(2 * np.pi * sigma2) + 1.0)
+
+    def negloglik(params):
+        r = ya - Xa @ np.asarray(params, dtype=float)
+        return 0.5 * n * (np.log(2 * np.pi * (r @ r) / n) + 1.0)
+
+    return LinearRegressionResult(
+        params=beta,
+        cov=(cov + cov.T) / 2,
+        loglik=loglik,
+        nobs=n,
+        converged=True,
+        param_names=names,
+        model=f"linear regression (Gaussian noise, sigma2_hat = RSS/n = {sigma2:.6g})",
+        niter=None,
+        negloglik=negloglik,
+        sigma2=sigma2,
+    )
+
+
+def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
+    r"""Maximum likelihood fit of logistic regression, :math:`P(y_i = 1) = \sigma(x_i^\top\beta)`.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, k)
+        Design matrix, used as given (add a column of ones for an intercept).
+    y : array_like, shape (n,)
+        Labels, each 0 or 1 (booleans are accepted).
+    tol : float, default 1e-10
+        Convergence tolerance on half the squared Newton decrement,
+        :math:`g^\top H^{-1} g / 2`: the log-likelihood gain still expected from a Newton step.
+    maxiter : int, default 100
+        Maximum number of Newton iterations.
+    param_names : sequence of str, optional
+        Names of the k coefficients; default ``x0, ..., x{k-1}`` (or a DataFrame's columns).
+
+    Returns
+    -------
+    MLEResult
+        ``params`` :math:`\hat\beta`, ``cov`` :math:`= (X^\top \hat W X)^{-1}` (the inverse observed
+        information, :math:`\hat W = \operatorname{diag}(\hat p_i(1-\hat p_i))`), ``loglik``,
+        ``converged``, ``niter``, and ``negloglik(beta)``.
+
+    Raises
+    ------
+    DataError
+        If a label is not 0/1, X or y contain NaN/inf, shapes do not match, the input is empty or
+        X is not 2-D, or X is rank-deficient.
+    SeparationError
+        If the classes are completely or quasi-completely separated by a hyperplane through the
+        columns of X: the log-likelihood then increases forever along a direction b, so no finite
+        MLE exists. The message gives b.
+
+    Warns
+    -----
+    RuntimeWarning
+        If Newton's method stops before its convergence test is met (then ``converged=False``).
+
+    Notes
+    -----
+    With :math:`\eta = X\beta`, :math:`p = \sigma(\eta)` and :math:`s_i = 2y_i - 1`,
+
+    .. math::
+
+        \ell(\beta) = \sum_i \bigl[y_i\log p_i + (1-y_i)\log(1-p_i)\bigr]
+                    = -\sum_i \log\bigl(1 + e^{-s_i\eta_i}\bigr), \quad
+        \nabla\ell = X^\top(y - p), \quad
+        \nabla^2\ell = -X^\top W X,
+
+    and Newton's step (iteratively reweighted least squares) solves
+    :math:`X^\top W X\,\delta = X^\top(y-p)`, halving :math:`\delta` until the log-likelihood
+    increases. :math:`X^\top W X` is formed as ``X.T @ (X * w[:, None])``: one n x k temporary,
+    never the n x n matrix ``diag(w)``.
+
+    Separation is certified by a linear program :cite:p:`albert1984existence`: a finite MLE
+    exists iff no :math:`b \ne 0` has :math:`s_i x_i^\top b \ge 0` for all i. Because the LP costs
+    far more than Newton for very large n, it runs only when the fit shows a symptom of
+    divergence: non-convergence, or an information matrix that is nearly singular along some
+    direction of the data (observation weights collapsing to 0). Complete separation is usually
+    caught earlier and for free: as soon as a Newton iterate classifies every observation
+    correctly (:math:`s_i x_i^\top\beta > 0` for all i), that iterate is itself a separating direction.
+
+    References
+    ----------
+    :cite:p:`albert1984existence`; :cite:p:`bishop2006pattern`, Section 4.3.3.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(8), [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]])
+    >>> res = fit_logistic(X, [0, 0, 1, 0, 1, 0, 1, 1])
+    >>> res.params.round(3).tolist(), res.converged
+    ([-2.673, 1.188], True)
+    """
+    tol, maxiter = _check_options(tol, maxiter)
+    Xa, ya, names = _prepare(X, y, param_names)
+    check_support(ya, (ya == 0) | (ya == 1), "Logistic-regression", "labels 0 or 1 (booleans are accepted)", name="y")
+    n, k = Xa.shape
+    R = np.linalg.qr(Xa, mode="r")
+    _check_rank(R, n, names)
+
+    if ya.min() == ya.max():
+        label = int(ya[0])
+        const = _constant_column(Xa)
+        if const is not None:
+            raise SeparationError(
+                f"all {n} labels are {label}: the MLE of P(y = 1) is {label}, which no finite log-odds reach, so "
+                f"the coefficient of the constant column {names[const]} tends to "
+                f"{'+' if label else '-'}inf (complete separation by the intercept); no finite MLE exists"
+            )
+        found = _separation(Xa, ya)
+        if found is not None:
+            _raise_separation(found, ya, names)
+
+    s = 2.0 * ya - 1.0
+    positive = ya > 0.5
+
+    def negloglik(params):
+        return float(np.sum(np.logaddexp(0.0, -s * (Xa @ np.asarray(params, dtype=float)))))
+
+    def loglik(eta):
+        return -float(np.sum(np.logaddexp(0.0, -s * eta)))
+
+    def working(eta):
+        p = special.expit(eta)
+        q = special.expit(-eta)
+        return np.where(positive, q, -p), p * q
+
+    def strictly_separated(eta):
+        # every margin s_i x_i'beta > 0: beta itself separates the classes (complete separation)
+        return bool(np.all(s * eta > 0))
+
+    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(
+        Xa, loglik, working, np.zeros(k), tol, maxiter, certificate=strictly_separated
+    )
+    if reason == "certificate":
+        _raise_separation((beta, "complete", 0), ya, names)
+    if not converged or _weak_direction_ratio(R, H, 0.25) < _WEAK_DIRECTION_RATIO:
+        found = _separation(Xa, ya)
+        if found is not None:
+            _raise_separation(found, ya, names)
+    if not converged:
+        _warn_not_converged("fit_logistic", reason, dec, tol)
+    return MLEResult(
+        params=beta,
+        cov=_inverse_information(H),
+        loglik=ll,
+        nobs=n,
+        converged=converged,
+        param_names=names,
+        model="logistic regression",
+        niter=niter,
+        negloglik=negloglik,
+    )
+
+
+def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
+    r"""Maximum likelihood fit of Poisson regression with log link, :math:`y_i \sim \text{Poisson}(e^{x_i^\top\beta})`.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, k)
+        Design matrix, used as given (add a column of ones for an intercept).
+    y : array_like, shape (n,)
+        Counts: non-negative integers (``2.0`` is a count, ``2.5`` is an error, never truncated).
+    tol : float, default 1e-10
+        Convergence tolerance on half the squared Newton decrement (see :func:`fit_logistic`).
+    maxiter : int, default 100
+        Maximum number of Newton iterations.
+    param_names : sequence of str, optional
+        Names of the k coefficients; default ``x0, ..., x{k-1}`` (or a DataFrame's columns).
+
+    Returns
+    -------
+    MLEResult
+        ``params``, ``cov`` :math:`= (X^\top \operatorname{diag}(\hat\mu) X)^{-1}`, ``loglik``
+        (including :math:`-\sum_i \log y_i!`, as statsmodels), ``converged``, ``niter``,
+        ``negloglik(beta)``.
+
+    Raises
+    ------
+    DataError
+        If a count is negative or not an integer, X or y contain NaN/inf, shapes do not match, the
+        input is empty or X is not 2-D, or X is rank-deficient.
+    NoFiniteMLEError
+        If the log-likelihood has no finite maximiser: some direction b leaves every positive
+        count's fitted mean unchanged while driving the fitted means of zero counts to 0 (for
+        example, all counts zero with an intercept, or a dummy that is 1 only for zero counts).
+
+    Warns
+    -----
+    RuntimeWarning
+        If Newton's method stops before its convergence test is met (then ``converged=False``).
+
+    Notes
+    -----
+    With :math:`\mu = \exp(X\beta)`,
+
+    .. math::
+
+        \ell(\beta) = \sum_i \bigl[y_i x_i^\top\beta - e^{x_i^\top\beta} - \log y_i!\bigr], \quad
+        \nabla\ell = X^\top(y - \mu), \quad
+        \nabla^2\ell = -X^\top \operatorname{diag}(\mu) X.
+
+    Newton starts from one weighted least-squares step with :math:`\mu_0 = (y + \bar y)/2` and
+    halves steps that do not increase :math:`\ell` (including steps whose :math:`e^{\eta}`
+    overflows). Existence is certified by a linear program, run only on a symptom of divergence,
+    as in :func:`fit_logistic`.
+
+    References
+    ----------
+    :cite:p:`mccullagh1989generalized`, Section 6.2; :cite:p:`santos2010existence`.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(6), [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]])
+    >>> res = fit_poisson(X, [1, 2, 2, 4, 6, 9])
+    >>> res.params.round(4).tolist()
+    [0.3325, 0.8341]
+    """
+    tol, maxiter = _check_options(tol, maxiter)
+    Xa, ya, names = _prepare(X, y, param_names)
+    check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
+    n, k = Xa.shape
+    R = np.linalg.qr(Xa, mode="r")
+    _check_rank(R, n, names)
+
+    if not ya.any():
+        const = _constant_column(Xa)
+        if const is not None:
+            raise NoFiniteMLEError(
+                f"all {n} counts are zero: the MLE of the Poisson mean is 0, which exp(X @ beta) never reaches, "
+                f"so the coefficient of the constant column {names[const]} tends to -inf; no finite MLE exists"
+            )
+        _raise_no_poisson_mle(Xa, ya, names)
+
+    log_fact = float(np.sum(special.gammaln(ya + 1.0)))
+
+    def negloglik(params):
+        eta = Xa @ np.asarray(params, dtype=float)
+        with np.errstate(over="ignore"):
+            return float(np.sum(np.exp(eta) - ya * eta) + log_fact)
+
+    def loglik(eta):
+        with np.errstate(over="ignore"):
+            return float(np.sum(ya * eta - np.exp(eta)) - log_fact)
+
+    def working(eta):
+        with np.errstate(over="ignore"):
+            mu = np.exp(eta)
+        return ya - mu, mu
+
+    beta0 = _poisson_start(Xa, ya) if ya.any() else np.zeros(k)
+    if not np.isfinite(loglik(Xa @ beta0)):
+        beta0 = np.zeros(k)
+    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(Xa, loglik, working, beta0, tol, maxiter)
+    if not converged or _weak_direction_ratio(R, H, ya.mean() if ya.any() else w.mean()) < _WEAK_DIRECTION_RATIO:
+        _raise_no_poisson_mle(Xa, ya, names)
+    if not converged:
+        _warn_not_converged("fit_poisson", reason, dec, tol)
+    return MLEResult(
+        params=beta,
+        cov=_inverse_information(H),
+        loglik=ll,
+        nobs=n,
+        converged=converged,
+        param_names=names,
+        model="Poisson regression (log link)",
+        niter=niter,
+        negloglik=negloglik,
+    )
+
+
+def _poisson_start(X, y):
+    """One IRLS step from mu0 = (y + mean(y)) / 2: a cheap starting value for Newton."""
+    mu0 = (y + y.mean()) / 2
+    z = np.log(mu0) + (y - mu0) / mu0
+    step, _ = _newton_step(X.T @ (mu0 * z), _weighted_gram(X, mu0))
+    return step
+
+
+def _raise_no_poisson_mle(X, y, names):
+    """Raise NoFiniteMLEError if the Poisson LP finds a direction of unbounded increase."""
+    found = _poisson_recession(X, y)
+    if found is None:
+        return
+    b, driven = found
+    raise NoFiniteMLEError(
+        f"no finite MLE: along the direction b = {_format_direction(b, names)} every observation with y > 0 "
+        f"keeps its fitted mean (x_i'b = 0) while the fitted means of {driven} observation(s) with y = 0 "
+        "shrink towards 0, so the log-likelihood increases forever and the coefficients would run off to "
+        "+/-inf. Typical cause: a regressor (e.g. a dummy) that is non-zero only where the count is 0; drop it "
+        "or merge its categories"
+    )
