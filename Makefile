@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB := $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 
-.PHONY: help venv test book book-strict lint lab execute clean
+.PHONY: help venv test book book-strict check-site lint lab execute clean
 
 help:
 	@echo "make book         build the HTML site into _build/html (open _build/html/index.html)"
 	@echo "make test         unit tests + strict nbval on every notebook"
 	@echo "make book-strict  rebuild the site, re-executing every notebook (what CI does)"
+	@echo "make check-site   check the built site in headless Chromium; screenshots in _build/screenshots"
 	@echo "make lint         the shared notebook lint"
 	@echo "make lab          JupyterLab inside the venv, to run the chapters yourself"
 	@echo "make execute      re-execute the chapters in place (after changing a chapter or mlelib)"
@@ -37,6 +38,13 @@ book: $(STAMP)
 book-strict: $(STAMP)
 	rm -rf _build/.jupyter_cache
 	$(JB)
+
+# Check the site built by `make book` / `make book-strict` as a reader sees it: offline, every internal
+# link and anchor, the API page complete, math typeset and figures loaded in headless Chromium (Debian's
+# package, installed here when missing and running as root), a screenshot of each page.
+check-site: $(STAMP)
+	@bash tools/install_chromium.sh
+	$(BIN)/python tools/check_site.py _build/html
 
 lint:
 	$(PYTHON) ../shared/tools/nblint.py

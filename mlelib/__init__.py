@@ -3,7 +3,7 @@
 The public API is flat: import what you need from ``mlelib``.
 """
 
-from .closed_form import bernoulli_mle, exponential_mle, gaussian_mle, poisson_mle
+from .closed_form import bernoulli_mle, categorical_mle, exponential_mle, gaussian_mle, poisson_mle
 from .errors import DataError, NoFiniteMLEError, SeparationError
 from .information import (
     fisher_info_bernoulli,
@@ -13,10 +13,11 @@ from .information import (
     fisher_info_gaussian_variance,
     fisher_info_poisson,
 )
-from .loglik import bernoulli_loglik, exponential_loglik, gaussian_loglik, poisson_loglik
+from .loglik import bernoulli_loglik, categorical_loglik, exponential_loglik, gaussian_loglik, poisson_loglik
 from .plotting import COLORS, use_course_style
 from .regression import LinearRegressionResult, fit_linear, fit_logistic, fit_poisson, log1pexp, sigmoid
 from .results import MLEResult
+from .simulation import mc_se_proportion, mc_standard_error, simulate_estimator
 from .torch_nll import (
     bernoulli_nll_logits,
     categorical_nll,
@@ -32,11 +33,13 @@ __all__ = [
     "bernoulli_mle",
     "poisson_mle",
     "exponential_mle",
+    "categorical_mle",
     # log-likelihoods
     "gaussian_loglik",
     "bernoulli_loglik",
     "poisson_loglik",
     "exponential_loglik",
+    "categorical_loglik",
     # Fisher information (per observation)
     "fisher_info_bernoulli",
     "fisher_info_poisson",
@@ -44,6 +47,7 @@ __all__ = [
     "fisher_info_gaussian_mean",
     "fisher_info_gaussian_variance",
     "fisher_info_gaussian",
+    # observed information and confidence intervals (mlelib.inference)
     # results
     "MLEResult",
     # regression models (mlelib.regression)
@@ -61,6 +65,10 @@ __all__ = [
     "laplace_nll",
     "poisson_nll",
     # robust covariance and bias corrections (mlelib.robust)
+    # sampling distributions by simulation (mlelib.simulation)
+    "simulate_estimator",
+    "mc_standard_error",
+    "mc_se_proportion",
     # errors
     "DataError",
     "NoFiniteMLEError",

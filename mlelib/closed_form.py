@@ -8,9 +8,9 @@ likelihood has no maximum at an interior parameter value.
 import numpy as np
 
 from ._validate import as_sample, check_support, is_count
-from .errors import NoFiniteMLEError
+from .errors import DataError, NoFiniteMLEError
 
-__all__ = ["gaussian_mle", "bernoulli_mle", "poisson_mle", "exponential_mle"]
+__all__ = ["gaussian_mle", "bernoulli_mle", "poisson_mle", "exponential_mle", "categorical_mle"]
 
 
 def gaussian_mle(x):
@@ -154,3 +154,70 @@ def exponential_mle(x):
             "increases without bound in rate, so no finite MLE exists"
         )
     return float(arr.size / total)
+
+
+def _categorical_labels(x, k=None):
+    """Validate class labels; return ``(labels as int64 array, k)``. Shared with :mod:`mlelib.loglik`."""
+    arr = as_sample(x)
+    if k is not None:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise DataError(f"k (the number of classes) must be a positive integer; got {k!r}")
+        k = int(k)
+    whole = is_count(arr)
+    check_support(arr, whole, "Categorical", "integer class labels 0, 1, 2, ... (non-negative integers)")
+    if k is None:
+        k = int(arr.max()) + 1
+    check_support(arr, arr < k, "Categorical", f"integer class labels in 0..{k - 1} (k = {k})")
+    return arr.astype(np.int64), k
+
+
+def categorical_mle(x, k=None):
+    r"""MLE of the class probabilities of i.i.d. Categorical (one-draw Multinomial) labels.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Class labels, integers in ``0..k-1`` (``2.0`` is accepted, ``2.5`` is an error).
+    k : int, optional
+        Number of classes. Default ``max(x) + 1``. Give it explicitly when some classes may
+        be absent from the sample, e.g. the last one.
+
+    Returns
+    -------
+    probs : ndarray, shape (k,)
+        :math:`\hat p_j = n_j / n`, the fraction of labels equal to *j*; non-negative and summing to 1.
+        A class that never occurs gets :math:`\hat p_j = 0`: the maximum is then on the boundary of
+        the probability simplex (no interior solution of the score equations exists).
+
+    Raises
+    ------
+    DataError
+        If `x` is empty, not 1-D, contains NaN/inf, a negative or non-integer label, or a label
+        :math:`\ge k`; or if `k` is not a positive integer.
+
+    Notes
+    -----
+    With counts :math:`n_j = \#\{i: x_i = j\}`, the log-likelihood
+    :math:`\ell(p) = \sum_j n_j \log p_j` is maximised subject to :math:`\sum_j p_j = 1` by a
+    Lagrange multiplier :math:`\lambda = n`:
+
+    .. math::
+        \frac{n_j}{p_j} = \lambda \quad\Rightarrow\quad \hat p_j = \frac{n_j}{n}.
+
+    The estimator is unbiased, :math:`E[\hat p_j] = p_j`. With *k* = 2 it is
+    ``(1 - bernoulli_mle(x), bernoulli_mle(x))``.
+
+    References
+    ----------
+    :cite:p:`bishop2006pattern` (section 2.2), :cite:p:`casella2002statistical`.
+
+    Examples
+    --------
+    >>> categorical_mle([0, 2, 2, 1]).tolist()
+    [0.25, 0.25, 0.5]
+    >>> categorical_mle([0, 1, 1, 1], k=3).tolist()
+    [0.25, 0.75, 0.0]
+    """
+    labels, k = _categorical_labels(x, k)
+    counts = np.bincount(labels, minlength=k)
+    return counts / labels.size

@@ -9,9 +9,10 @@ import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
 from ._validate import as_sample, check_support, is_count
+from .closed_form import _categorical_labels
 from .errors import DataError
 
-__all__ = ["gaussian_loglik", "bernoulli_loglik", "poisson_loglik", "exponential_loglik"]
+__all__ = ["gaussian_loglik", "bernoulli_loglik", "poisson_loglik", "exponential_loglik", "categorical_loglik"]
 
 
 def _param(value, name, ok, valid):
@@ -155,3 +156,55 @@ def exponential_loglik(x, rate):
     check_support(arr, arr >= 0, "Exponential", ">= 0")
     rate = _param(rate, "rate", lambda r: r > 0, "> 0")
     return _out(arr.size * np.log(rate) - rate * arr.sum())
+
+
+def categorical_loglik(x, probs):
+    r"""Log-likelihood of i.i.d. Categorical labels: :math:`\sum_j n_j \log p_j`.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Class labels, integers in ``0..k-1`` where *k* is the length of the last axis of `probs`.
+    probs : array_like, shape (k,) or (..., k)
+        Class probabilities: non-negative, summing to 1 (to within 1e-9) along the last axis. A
+        stack of probability vectors gives the log-likelihood at each one. A zero probability
+        contributes 0 for an absent class (:math:`0\log 0 = 0`) and makes the value -inf for a
+        class that occurs.
+
+    Returns
+    -------
+    float or ndarray, shape (...)
+
+    Raises
+    ------
+    DataError
+        For invalid labels (see :func:`mlelib.categorical_mle`), a label :math:`\ge k`, or
+        probabilities that are non-finite, negative, do not sum to 1, or are given as a scalar.
+
+    Notes
+    -----
+    This is the multinomial log-probability of the class counts without the constant
+    :math:`\log\bigl(n!/\prod_j n_j!\bigr)`, which does not involve *p*:
+    ``scipy.stats.multinomial.logpmf(counts, n, probs)`` equals this value plus that constant.
+
+    Examples
+    --------
+    >>> round(categorical_loglik([0, 2, 2, 1], [0.25, 0.25, 0.5]), 6)
+    -4.158883
+    >>> categorical_loglik([0, 1], [[0.5, 0.5], [1.0, 0.0]]).round(6).tolist()
+    [-1.386294, -inf]
+    """
+    p = np.asarray(probs, dtype=float)
+    if p.ndim == 0 or p.shape[-1] == 0:
+        raise DataError(f"probs must be a vector of k >= 1 class probabilities (last axis); got shape {p.shape}")
+    bad = ~np.isfinite(p) | (p < 0)
+    if bad.any():
+        raise DataError(f"probs must be finite and >= 0; got {p[bad].ravel()[0]:g}")
+    sums = p.sum(axis=-1)
+    off = np.abs(sums - 1.0) > 1e-9
+    if np.any(off):
+        first_off = np.ravel(sums)[np.argmax(np.ravel(off))]
+        raise DataError(f"probs must sum to 1 along the last axis; got a sum of {first_off:.12g}")
+    labels, k = _categorical_labels(x, p.shape[-1])
+    counts = np.bincount(labels, minlength=k)
+    return _out(np.sum(xlogy(counts, p), axis=-1))

@@ -12,6 +12,13 @@ def use_course_style():
     """Set matplotlib defaults for the course: readable fonts, light grid, white background.
 
     The white figure background keeps figures legible when the website is read in dark mode.
+
+    Examples
+    --------
+    >>> use_course_style()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["figure.facecolor"]
+    'white'
     """
     mpl.rcParams.update(
         {

@@ -54,7 +54,7 @@ class MLEResult:
     >>> res.bse
     array([0.5])
     >>> res.conf_int().round(3)
-    array([[1.02 , 2.98 ]])
+    array([[1.02, 2.98]])
     """
 
     params: np.ndarray
@@ -96,7 +96,7 @@ class MLEResult:
 
     @property
     def bse(self):
-        """Standard errors: square roots of the diagonal of `cov` (NaN where it is negative)."""
+        """Standard errors, the square roots of the diagonal of `cov` (NaN where it is negative)."""
         d = np.diag(self.cov)
         return np.sqrt(np.where(d >= 0, d, np.nan))
 
