@@ -48,6 +48,7 @@ __all__ = [
     "fisher_info_gaussian_variance",
     "fisher_info_gaussian",
     # observed information and confidence intervals (mlelib.inference)
+    # numerical derivatives (mlelib.numdiff)
     # results
     "MLEResult",
     # regression models (mlelib.regression)
