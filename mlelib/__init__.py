@@ -5,6 +5,15 @@ The public API is flat: import what you need from ``mlelib``.
 
 from .closed_form import bernoulli_mle, categorical_mle, exponential_mle, gaussian_mle, poisson_mle
 from .errors import DataError, NoFiniteMLEError, SeparationError
+from .inference import (
+    bernoulli_lr_interval,
+    observed_information,
+    poisson_lr_interval,
+    poisson_score_interval,
+    profile_likelihood_interval,
+    profile_negloglik,
+    wilson_interval,
+)
 from .information import (
     fisher_info_bernoulli,
     fisher_info_exponential,
@@ -14,6 +23,7 @@ from .information import (
     fisher_info_poisson,
 )
 from .loglik import bernoulli_loglik, categorical_loglik, exponential_loglik, gaussian_loglik, poisson_loglik
+from .numdiff import numerical_gradient, numerical_hessian
 from .plotting import COLORS, use_course_style
 from .regression import LinearRegressionResult, fit_linear, fit_logistic, fit_poisson, log1pexp, sigmoid
 from .results import MLEResult
@@ -48,7 +58,16 @@ __all__ = [
     "fisher_info_gaussian_variance",
     "fisher_info_gaussian",
     # observed information and confidence intervals (mlelib.inference)
+    "observed_information",
+    "profile_negloglik",
+    "profile_likelihood_interval",
+    "wilson_interval",
+    "poisson_score_interval",
+    "bernoulli_lr_interval",
+    "poisson_lr_interval",
     # numerical derivatives (mlelib.numdiff)
+    "numerical_gradient",
+    "numerical_hessian",
     # results
     "MLEResult",
     # regression models (mlelib.regression)

@@ -110,13 +110,19 @@ class MLEResult:
         """Bayesian information criterion, :math:`k\\log n - 2\\ell(\\hat\\theta)` (smaller is better)."""
         return self.k * np.log(self.nobs) - 2 * self.loglik
 
-    def conf_int(self, alpha=0.05):
-        r"""Wald confidence intervals :math:`\hat\theta_j \pm z_{1-\alpha/2}\,\mathrm{se}_j`.
+    def conf_int(self, alpha=0.05, method="wald"):
+        r"""Confidence intervals, one row per parameter: Wald (default) or profile likelihood.
 
         Parameters
         ----------
         alpha : float, default 0.05
             One minus the nominal coverage, in (0, 1).
+        method : {"wald", "profile"}, default "wald"
+            ``"wald"``: :math:`\hat\theta_j \pm z_{1-\alpha/2}\,\mathrm{se}_j`, symmetric, from `cov`.
+            ``"profile"``: the likelihood-ratio interval
+            :math:`\{\psi: 2[\ell(\hat\theta) - \ell_p(\psi)] \le \chi^2_{1,1-\alpha}\}`, found by
+            root finding on the profile log-likelihood (the other parameters maximised out); needs
+            `negloglik`. See :func:`mlelib.profile_likelihood_interval`.
 
         Returns
         -------
@@ -126,13 +132,36 @@ class MLEResult:
         Raises
         ------
         ValueError
-            If `alpha` is not in (0, 1).
+            If `alpha` is not in (0, 1), `method` is unknown, or ``method="profile"`` is asked of a
+            result built without `negloglik`.
+
+        Examples
+        --------
+        >>> from mlelib import exponential_loglik
+        >>> x = [1.0, 3.0, 2.0, 0.5, 3.5]
+        >>> res = MLEResult([0.5], [[0.05]], exponential_loglik(x, 0.5), 5,
+        ...                 negloglik=lambda t: -exponential_loglik(x, t[0]))
+        >>> res.conf_int().round(4)
+        array([[0.0617, 0.9383]])
+        >>> res.conf_int(method="profile").round(4)
+        array([[0.1793, 1.0746]])
         """
         if not 0 < alpha < 1:
             raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-        z = stats.norm.ppf(1 - alpha / 2)
-        half = z * self.bse
-        return np.column_stack([self.params - half, self.params + half])
+        if method == "wald":
+            z = stats.norm.ppf(1 - alpha / 2)
+            half = z * self.bse
+            return np.column_stack([self.params - half, self.params + half])
+        if method == "profile":
+            if self.negloglik is None:
+                raise ValueError(
+                    "method='profile' needs the negative log-likelihood, but this result was built without "
+                    "negloglik=...; pass it to MLEResult (the mlelib fitters do) or use method='wald'"
+                )
+            from .inference import profile_likelihood_interval
+
+            return profile_likelihood_interval(self.negloglik, self.params, cov=self.cov, alpha=alpha)
+        raise ValueError(f"method must be 'wald' or 'profile', got {method!r}")
 
     def summary(self, alpha=0.05):
         """A plain-text table of estimates, standard errors, z statistics and Wald intervals."""

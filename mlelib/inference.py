@@ -1,0 +1,630 @@
+r"""Observed information and confidence intervals: Wald, likelihood-ratio (profile) and score.
+
+Three ways to turn a fitted likelihood into a :math:`100(1-\alpha)\%` interval for a parameter
+:math:`\theta_j`:
+
+- **Wald**: :math:`\hat\theta_j \pm z_{1-\alpha/2}\,\mathrm{se}_j`, with the standard error from the
+  inverse information (:meth:`mlelib.MLEResult.conf_int` with ``method="wald"``).
+- **Likelihood ratio / profile**: the set of values whose (profile) log-likelihood lies within
+  :math:`\tfrac12\chi^2_{1,1-\alpha}` of the maximum (:func:`profile_likelihood_interval`,
+  ``method="profile"``). Invariant under reparametrisation; asymmetric where the likelihood is.
+- **Score**: the values not rejected by the score test, which uses the information at the
+  *hypothesised* value; closed forms exist for the Bernoulli (:func:`wilson_interval`) and Poisson
+  (:func:`poisson_score_interval`) families.
+
+For one-sample Bernoulli and Poisson data the likelihood-ratio interval is also given directly, vectorised
+over the sufficient statistic (:func:`bernoulli_lr_interval`, :func:`poisson_lr_interval`), so that
+coverage studies need no loop over replications.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from .errors import DataError
+from .numdiff import numerical_hessian
+
+__all__ = [
+    "observed_information",
+    "profile_negloglik",
+    "profile_likelihood_interval",
+    "wilson_interval",
+    "poisson_score_interval",
+    "bernoulli_lr_interval",
+    "poisson_lr_interval",
+]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _check_alpha(alpha):
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    return float(alpha)
+
+
+def _z(alpha):
+    return stats.norm.ppf(1 - _check_alpha(alpha) / 2)
+
+
+def _cut(alpha):
+    """The likelihood-ratio cut :math:`\\chi^2_{1,1-\\alpha}` on the deviance scale."""
+    return stats.chi2.ppf(1 - _check_alpha(alpha), df=1)
+
+
+def _counts(value, name):
+    arr = np.asarray(value, dtype=float)
+    bad = ~(np.isfinite(arr) & (arr >= 0) & (arr == np.floor(arr)))
+    if bad.any():
+        raise DataError(f"{name} must be a non-negative integer count; got {arr[bad].ravel()[0]:g}")
+    return arr
+
+
+def _trials(n, k):
+    n = _counts(n, "n")
+    if np.any(n < 1):
+        raise DataError(f"n must be at least 1 (the number of trials or observations); got {n[n < 1].ravel()[0]:g}")
+    if k is not None and np.any(k > n):
+        kb, nb = np.broadcast_arrays(k, n)
+        i = np.flatnonzero(kb > nb)[0]
+        raise DataError(f"k must be between 0 and n; got k = {kb.ravel()[i]:g} successes in n = {nb.ravel()[i]:g} trials")
+    return n
+
+
+def _interval(lo, hi):
+    return np.stack([lo, hi], axis=-1)
+
+
+def _bisect(g, lo, hi, iters=200):
+    """Vectorised bisection for a sign change of `g` on [lo, hi] (g(lo) and g(hi) of opposite signs)."""
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    g_lo = np.sign(g(lo))
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        same = np.sign(g(mid)) == g_lo
+        lo = np.where(same, mid, lo)
+        hi = np.where(same, hi, mid)
+        if np.all(hi - lo <= 4 * np.finfo(float).eps * np.maximum(np.abs(mid), np.finfo(float).tiny)):
+            break
+    return 0.5 * (lo + hi)
+
+
+def _safe(negloglik):
+    """Wrap a negative log-likelihood: outside the parameter space (an exception, NaN) it is +inf."""
+
+    def f(theta):
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                value = float(negloglik(np.asarray(theta, dtype=float)))
+        except (ValueError, ArithmeticError):
+            return np.inf
+        return value if np.isfinite(value) else np.inf
+
+    return f
+
+
+# ----------------------------------------------------------------------------- observed information
+
+
+def observed_information(negloglik, theta, *, step=None):
+    r"""Observed information :math:`J(\theta)`: the Hessian of the negative log-likelihood at `theta`.
+
+    Parameters
+    ----------
+    negloglik : callable
+        :math:`-\ell(\theta)`, a function of a 1-D parameter array returning a float.
+    theta : array_like, shape (k,)
+        Where to evaluate it, usually the MLE :math:`\hat\theta`.
+    step : float or array_like, optional
+        Base finite-difference step(s), passed to :func:`mlelib.numerical_hessian`.
+
+    Returns
+    -------
+    ndarray, shape (k, k)
+        The symmetric matrix :math:`J(\theta) = -\nabla^2 \ell(\theta)`, by central finite
+        differences with Richardson extrapolation (:func:`mlelib.numerical_hessian`).
+
+    Raises
+    ------
+    ValueError
+        If `theta` is not a finite 1-D array, or the Hessian is not finite. :class:`DataError` (a
+        ``ValueError``) from :func:`mlelib.numerical_hessian` if `negloglik` is not finite at `theta`
+        or next to it (`theta` on the edge of the parameter space).
+
+    Notes
+    -----
+    .. math::
+        J(\theta) = -\frac{\partial^2 \ell(\theta)}{\partial\theta\,\partial\theta^\top},
+        \qquad \widehat{\operatorname{Cov}}(\hat\theta) = J(\hat\theta)^{-1}.
+
+    :math:`J(\hat\theta)` is the curvature of the log-likelihood at its maximum, a property of the
+    data at hand; the *expected* (Fisher) information :math:`I_n(\theta) = E_\theta[J(\theta)]` is
+    its average over data sets. The two coincide at the MLE for canonical exponential families and
+    differ in general :cite:p:`pawitan2001all`.
+
+    Examples
+    --------
+    Poisson counts with total 12 in 4 observations: :math:`J(\hat\lambda) = \sum x_i/\hat\lambda^2 = 4/3`.
+
+    >>> from mlelib import poisson_loglik
+    >>> x = [2, 4, 3, 3]
+    >>> J = observed_information(lambda t: -poisson_loglik(x, t[0]), [3.0])
+    >>> round(float(J[0, 0]), 6)
+    1.333333
+    """
+    theta = np.atleast_1d(np.asarray(theta, dtype=float))
+    if theta.ndim != 1 or not np.all(np.isfinite(theta)):
+        raise ValueError(f"theta must be a finite 1-D array, got {theta!r}")
+    H = np.atleast_2d(np.asarray(numerical_hessian(negloglik, theta, step=step), dtype=float))
+    if not np.all(np.isfinite(H)):
+        raise ValueError(
+            f"the Hessian of negloglik at theta = {theta.tolist()} is not finite; is theta inside the parameter space?"
+        )
+    return 0.5 * (H + H.T)
+
+
+# ----------------------------------------------------------------------------- profile likelihood
+
+
+class _Profile:
+    """The profile negative log-likelihood of parameter `j`, with warm starts between calls."""
+
+    def __init__(self, negloglik, params, cov, j):
+        self.f = _safe(negloglik)
+        self.theta = np.asarray(params, dtype=float)
+        self.j = j
+        self.others = np.array([i for i in range(self.theta.size) if i != j], dtype=int)
+        # Warm start: the regression of the other parameters on theta_j under N(theta_hat, cov).
+        self.slope = np.zeros(self.others.size)
+        if cov is not None:
+            cov = np.asarray(cov, dtype=float)
+            if np.isfinite(cov).all() and cov[j, j] > 0:
+                self.slope = cov[self.others, j] / cov[j, j]
+        self.solved = {}
+        self.failed = []
+
+    def _full(self, psi, eta):
+        theta = np.empty_like(self.theta)
+        theta[self.j] = psi
+        theta[self.others] = eta
+        return theta
+
+    def __call__(self, psi):
+        psi = float(psi)
+        if self.others.size == 0:
+            return self.f([psi])
+        base = self.theta[self.others] + self.slope * (psi - self.theta[self.j])
+        starts = [base]
+        if self.solved:
+            near = min(self.solved, key=lambda s: abs(s - psi))
+            starts.append(self.solved[near] + self.slope * (psi - near))
+
+        def inner(eta):
+            return self.f(self._full(psi, eta))
+
+        start = min(starts, key=inner)
+        if not np.isfinite(inner(start)):
+            return np.inf
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = optimize.minimize(inner, start, method="BFGS", options={"gtol": 1e-9})
+            if not (res.success and np.isfinite(res.fun)):
+                x0 = res.x if np.isfinite(res.fun) and res.fun <= inner(start) else start
+                res = optimize.minimize(
+                    inner,
+                    x0,
+                    method="Nelder-Mead",
+                    options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000 * start.size, "maxfev": 8000 * start.size},
+                )
+                if not res.success:
+                    self.failed.append(psi)
+        self.solved[psi] = np.asarray(res.x, dtype=float)
+        return float(res.fun)
+
+
+def profile_negloglik(negloglik, params, index, values, cov=None):
+    r"""The profile negative log-likelihood of one parameter, on a grid of values.
+
+    Parameters
+    ----------
+    negloglik : callable
+        :math:`-\ell(\theta)` as a function of the full parameter array (natural scale).
+        Outside the parameter space it may raise ``ValueError`` or return ``inf``/``nan``.
+    params : array_like, shape (k,)
+        The MLE :math:`\hat\theta` (starting point for the inner optimisations).
+    index : int
+        Which parameter :math:`\psi = \theta_j` to profile.
+    values : array_like
+        The values of :math:`\psi` at which to evaluate the profile.
+    cov : array_like, shape (k, k), optional
+        Approximate covariance of :math:`\hat\theta`; only used for warm starts.
+
+    Returns
+    -------
+    ndarray, shape like `values`
+        :math:`-\ell_p(\psi) = \min_{\lambda} -\ell(\psi, \lambda)` (``inf`` outside the parameter space).
+
+    Raises
+    ------
+    IndexError
+        If `index` is not a valid parameter position.
+
+    Notes
+    -----
+    .. math::
+        \ell_p(\psi) = \max_{\lambda}\, \ell(\theta)\big|_{\theta_j = \psi,\ \theta_{-j} = \lambda}
+
+    For :math:`k = 1` this is just the negative log-likelihood. The inner maximisation uses BFGS from
+    a warm start (the Gaussian regression of :math:`\lambda` on :math:`\psi` implied by `cov`, or the
+    nearest value already profiled), falling back to Nelder-Mead if BFGS stops early.
+
+    Examples
+    --------
+    Gaussian data: profiling out σ² gives :math:`-\ell_p(\mu) = \tfrac n2 \log \hat\sigma^2(\mu) + \text{const}`.
+
+    >>> from mlelib import gaussian_loglik
+    >>> x = [1.0, 2.0, 4.0]
+    >>> prof = profile_negloglik(lambda t: -gaussian_loglik(x, t[0], t[1]), [7 / 3, 14 / 9], 0, [7 / 3, 3.0])
+    >>> (prof - prof[0]).round(4).tolist()
+    [0.0, 0.377]
+    """
+    params = np.atleast_1d(np.asarray(params, dtype=float))
+    if not -params.size <= index < params.size:
+        raise IndexError(f"index {index} is out of range for {params.size} parameters")
+    prof = _Profile(negloglik, params, cov, int(index) % params.size)
+    vals = np.asarray(values, dtype=float)
+    return np.array([prof(v) for v in vals.ravel()]).reshape(vals.shape)
+
+
+def _endpoint(g, centre, step, direction, xtol, max_doublings=60):
+    """Walk from `centre` until g changes sign (brentq) or the parameter space ends (bisection)."""
+    inside = centre
+    for _ in range(max_doublings):
+        trial = centre + direction * step
+        val = g(trial)
+        if not np.isfinite(val):
+            # outside the parameter space: locate its edge between `inside` and `trial`
+            outside = trial
+            while abs(outside - inside) > xtol * max(1.0, abs(inside)):
+                mid = 0.5 * (inside + outside)
+                gm = g(mid)
+                if not np.isfinite(gm):
+                    outside = mid
+                elif gm >= 0:
+                    return optimize.brentq(g, inside, mid, xtol=xtol * max(1.0, abs(mid)), rtol=1e-12)
+                else:
+                    inside = mid
+            return inside
+        if val >= 0:
+            return optimize.brentq(g, inside, trial, xtol=xtol * max(1.0, abs(trial)), rtol=1e-12)
+        inside = trial
+        step *= 2.0
+    warnings.warn(
+        f"the log-likelihood did not drop by the cut within {step:g} of {centre:g}; "
+        f"returning {'+' if direction > 0 else '-'}inf for this limit",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return direction * np.inf
+
+
+def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=None, xtol=1e-10):
+    r"""Likelihood-ratio (profile-likelihood) confidence intervals, by root finding.
+
+    Parameters
+    ----------
+    negloglik : callable
+        :math:`-\ell(\theta)` as a function of the full parameter array (natural scale). Outside the
+        parameter space it may raise ``ValueError`` or return ``inf``/``nan``.
+    params : array_like, shape (k,)
+        The MLE :math:`\hat\theta`. It must maximise the likelihood: the cut is measured from
+        ``negloglik(params)``.
+    cov : array_like, shape (k, k), optional
+        Approximate covariance of :math:`\hat\theta` (e.g. :attr:`MLEResult.cov`): sets the first
+        search step (one standard error) and warm starts. Without it the first step is
+        :math:`0.1\max(1, |\hat\theta_j|)`.
+    alpha : float, default 0.05
+        One minus the nominal coverage, in (0, 1).
+    which : sequence of int, optional
+        Parameters to give intervals for (default: all).
+    xtol : float, default 1e-10
+        Relative tolerance of the limits.
+
+    Returns
+    -------
+    ndarray, shape (len(which), 2)
+        Lower and upper limits, one row per parameter. A limit is the edge of the parameter space
+        when the log-likelihood does not drop far enough before reaching it, and ``±inf`` (with a
+        ``RuntimeWarning``) when it never drops far enough.
+
+    Raises
+    ------
+    ValueError
+        If `alpha` is not in (0, 1), or `negloglik` is not finite at `params`.
+
+    Notes
+    -----
+    The interval for :math:`\psi = \theta_j` is
+
+    .. math::
+        \{\psi : 2\,[\ell(\hat\theta) - \ell_p(\psi)] \le \chi^2_{1,1-\alpha}\},
+        \qquad \ell_p(\psi) = \max_{\theta:\ \theta_j=\psi} \ell(\theta),
+
+    justified by Wilks' theorem :cite:p:`wilks1938large`. Each limit is found by stepping away from
+    :math:`\hat\theta_j` in doubling steps until the deviance exceeds the cut, then by Brent's method
+    on the bracket. The interval is an interval (not a union of pieces) when the profile
+    log-likelihood is unimodal, which holds for the log-concave models of this course. Unlike the
+    Wald interval it is invariant under reparametrisation :cite:p:`pawitan2001all`.
+
+    Examples
+    --------
+    Exponential data with :math:`n = 5`, :math:`\sum x_i = 10`: the LR interval for the rate is
+    asymmetric about :math:`\hat\lambda = 0.5`.
+
+    >>> from mlelib import exponential_loglik
+    >>> x = [1.0, 3.0, 2.0, 0.5, 3.5]
+    >>> ci = profile_likelihood_interval(lambda t: -exponential_loglik(x, t[0]), [0.5], cov=[[0.05]])
+    >>> ci.round(4)
+    array([[0.1793, 1.0746]])
+    """
+    cut = _cut(alpha)
+    params = np.atleast_1d(np.asarray(params, dtype=float))
+    if params.ndim != 1 or not np.all(np.isfinite(params)):
+        raise ValueError(f"params must be a finite 1-D array, got {params!r}")
+    k = params.size
+    f = _safe(negloglik)
+    nll0 = f(params)
+    if not np.isfinite(nll0):
+        raise ValueError(f"negloglik is not finite at params = {params.tolist()}; pass the MLE")
+    if cov is not None:
+        cov = np.asarray(cov, dtype=float).reshape(k, k)
+    which = range(k) if which is None else [int(j) for j in which]
+    rows = []
+    for j in which:
+        prof = _Profile(negloglik, params, cov, j)
+        base = min(nll0, prof(params[j])) if k > 1 else nll0
+        se = np.sqrt(cov[j, j]) if cov is not None and np.isfinite(cov[j, j]) and cov[j, j] > 0 else np.nan
+        step = se if np.isfinite(se) else 0.1 * max(1.0, abs(params[j]))
+
+        def g(psi, prof=prof, base=base):
+            return 2.0 * (prof(psi) - base) - cut
+
+        lo = _endpoint(g, params[j], step, -1.0, xtol)
+        hi = _endpoint(g, params[j], step, +1.0, xtol)
+        if prof.failed:
+            warnings.warn(
+                f"the inner optimisation of the profile for parameter {j} did not converge at "
+                f"{len(prof.failed)} value(s); the interval may be inaccurate",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        rows.append([lo, hi])
+    return np.array(rows, dtype=float).reshape(-1, 2)
+
+
+# ----------------------------------------------------------------------------- closed-form score intervals
+
+
+def wilson_interval(k, n, alpha=0.05):
+    r"""Wilson's score interval for a binomial proportion (*k* successes in *n* trials).
+
+    Parameters
+    ----------
+    k : int or array_like
+        Number of successes, :math:`0 \le k \le n`.
+    n : int or array_like
+        Number of trials, >= 1 (broadcast against `k`).
+    alpha : float, default 0.05
+        One minus the nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        Lower and upper limits (last axis), always inside [0, 1].
+
+    Raises
+    ------
+    DataError
+        If `k` or `n` is not a non-negative integer, `n` < 1, or `k` > `n`.
+    ValueError
+        If `alpha` is not in (0, 1).
+
+    Notes
+    -----
+    The interval collects the *p* that the score test does not reject: with
+    :math:`\hat p = k/n` and :math:`z = z_{1-\alpha/2}`, solve :math:`(\hat p - p)^2 \le z^2 p(1-p)/n`
+    (the variance is taken at the hypothesised *p*, not at :math:`\hat p` as Wald does):
+
+    .. math::
+        \frac{\hat p + \frac{z^2}{2n}}{1 + \frac{z^2}{n}} \pm
+        \frac{z}{1 + \frac{z^2}{n}} \sqrt{\frac{\hat p(1-\hat p)}{n} + \frac{z^2}{4n^2}}
+
+    :cite:p:`wilson1927probable,brown2001interval`.
+
+    Examples
+    --------
+    The first example of :cite:t:`newcombe1998two` (81 of 263), whose Table II gives 0.2553 to 0.3662:
+
+    >>> wilson_interval(81, 263).round(4)
+    array([0.2553, 0.3662])
+    """
+    z = _z(alpha)
+    k = _counts(k, "k")
+    n = _trials(n, k)
+    p_hat = k / n
+    denom = 1 + z**2 / n
+    centre = (p_hat + z**2 / (2 * n)) / denom
+    half = z / denom * np.sqrt(p_hat * (1 - p_hat) / n + z**2 / (4 * n**2))
+    # k = 0 and k = n put a limit exactly on 0 or 1; set it so rounding cannot move it inside
+    lo = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return _interval(lo, hi)
+
+
+def poisson_score_interval(total, n, alpha=0.05):
+    r"""Score interval for a Poisson mean λ from *n* counts with sum `total`.
+
+    Parameters
+    ----------
+    total : int or array_like
+        :math:`\sum_i x_i`, a non-negative integer.
+    n : int or array_like
+        Number of observations (exposure), >= 1 (broadcast against `total`).
+    alpha : float, default 0.05
+        One minus the nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        Lower and upper limits (last axis).
+
+    Raises
+    ------
+    DataError
+        If `total` is not a non-negative integer or `n` is not an integer >= 1.
+    ValueError
+        If `alpha` is not in (0, 1).
+
+    Notes
+    -----
+    The score statistic for :math:`H_0: \lambda` is :math:`(\bar x - \lambda)^2 / (\lambda/n)`, with
+    the variance under the hypothesis; the interval is where it is at most :math:`z^2`:
+
+    .. math::
+        \bar x + \frac{z^2}{2n} \pm z\sqrt{\frac{\bar x}{n} + \frac{z^2}{4n^2}}
+
+    It is never empty and its lower limit is 0 only when ``total`` is 0 :cite:p:`barker2002comparison`.
+
+    Examples
+    --------
+    >>> poisson_score_interval(3, 10).round(4)
+    array([0.102 , 0.8821])
+    """
+    z = _z(alpha)
+    total = _counts(total, "total")
+    n = _trials(n, None)
+    xbar = total / n
+    centre = xbar + z**2 / (2 * n)
+    half = z * np.sqrt(xbar / n + z**2 / (4 * n**2))
+    return _interval(np.maximum(centre - half, 0.0), centre + half)
+
+
+# ----------------------------------------------------------------------------- vectorised LR intervals
+
+
+def bernoulli_lr_interval(k, n, alpha=0.05):
+    r"""Likelihood-ratio interval for a binomial proportion, vectorised over `k` and `n`.
+
+    Parameters
+    ----------
+    k : int or array_like
+        Number of successes, :math:`0 \le k \le n`.
+    n : int or array_like
+        Number of trials, >= 1 (broadcast against `k`).
+    alpha : float, default 0.05
+        One minus the nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        Lower and upper limits (last axis). For :math:`k = 0` the lower limit is 0, for
+        :math:`k = n` the upper limit is 1 (the MLE is on the boundary).
+
+    Raises
+    ------
+    DataError
+        If `k` or `n` is not a non-negative integer, `n` < 1, or `k` > `n`.
+    ValueError
+        If `alpha` is not in (0, 1).
+
+    Notes
+    -----
+    With :math:`\hat p = k/n`, the limits solve (by bisection, to machine precision)
+
+    .. math::
+        D(p) = 2\Big[k \log\frac{\hat p}{p} + (n-k)\log\frac{1-\hat p}{1-p}\Big] = \chi^2_{1,1-\alpha}
+
+    on either side of :math:`\hat p`; :math:`D` is convex with minimum 0 at :math:`\hat p`
+    :cite:p:`brown2001interval`.
+
+    Examples
+    --------
+    >>> bernoulli_lr_interval(0, 10).round(4)
+    array([0.    , 0.1748])
+    """
+    cut = _cut(alpha)
+    k = _counts(k, "k")
+    n = _trials(n, k)
+    k, n = np.broadcast_arrays(k, n)
+    p_hat = k / n
+
+    def dev(p):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll_hat = special.xlogy(k, p_hat) + special.xlog1py(n - k, -p_hat)
+            ll = special.xlogy(k, p) + special.xlog1py(n - k, -p)
+        return 2 * (ll_hat - ll) - cut
+
+    lo = np.where(k == 0, 0.0, _bisect(dev, np.zeros_like(p_hat), p_hat))
+    hi = np.where(k == n, 1.0, _bisect(dev, p_hat, np.ones_like(p_hat)))
+    return _interval(lo, hi)
+
+
+def poisson_lr_interval(total, n, alpha=0.05):
+    r"""Likelihood-ratio interval for a Poisson mean, vectorised over `total` and `n`.
+
+    Parameters
+    ----------
+    total : int or array_like
+        :math:`\sum_i x_i`, a non-negative integer.
+    n : int or array_like
+        Number of observations, >= 1 (broadcast against `total`).
+    alpha : float, default 0.05
+        One minus the nominal coverage, in (0, 1).
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        Lower and upper limits (last axis); the lower limit is 0 when ``total`` is 0.
+
+    Raises
+    ------
+    DataError
+        If `total` is not a non-negative integer or `n` is not an integer >= 1.
+    ValueError
+        If `alpha` is not in (0, 1).
+
+    Notes
+    -----
+    With :math:`\bar x = \text{total}/n`, the limits solve (by bisection)
+
+    .. math::
+        D(\lambda) = 2n\Big[\bar x \log\frac{\bar x}{\lambda} - (\bar x - \lambda)\Big] = \chi^2_{1,1-\alpha}
+
+    on either side of :math:`\bar x`. For ``total`` = 0 the upper limit is
+    :math:`\chi^2_{1,1-\alpha}/(2n)` exactly.
+
+    Examples
+    --------
+    >>> poisson_lr_interval(0, 10).round(4)
+    array([0.    , 0.1921])
+    """
+    cut = _cut(alpha)
+    total = _counts(total, "total")
+    n = _trials(n, None)
+    total, n = np.broadcast_arrays(total, n)
+    xbar = total / n
+
+    def dev(lam):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2 * (special.xlogy(total, xbar) - special.xlogy(total, lam) + n * lam - total) - cut
+
+    # an upper bracket: double until the deviance exceeds the cut
+    upper = np.maximum(2 * xbar, cut / n)
+    while np.any(dev(upper) <= 0):
+        upper = np.where(dev(upper) <= 0, 2 * upper, upper)
+    lo = np.where(total == 0, 0.0, _bisect(dev, np.zeros_like(xbar), xbar))
+    hi = _bisect(dev, xbar, upper)
+    return _interval(lo, hi)
