@@ -27,6 +27,7 @@ from .numdiff import numerical_gradient, numerical_hessian
 from .plotting import COLORS, use_course_style
 from .regression import LinearRegressionResult, fit_linear, fit_logistic, fit_poisson, log1pexp, sigmoid
 from .results import MLEResult
+from .robust import BiasCorrection, bootstrap_bias, glm_sandwich_cov, jackknife_bias, sandwich_cov
 from .simulation import mc_se_proportion, mc_standard_error, simulate_estimator
 from .torch_nll import (
     bernoulli_nll_logits,
@@ -65,6 +66,7 @@ __all__ = [
     "poisson_score_interval",
     "bernoulli_lr_interval",
     "poisson_lr_interval",
+    # generic fitter by numerical optimisation (mlelib.optimize)
     # numerical derivatives (mlelib.numdiff)
     "numerical_gradient",
     "numerical_hessian",
@@ -85,6 +87,11 @@ __all__ = [
     "laplace_nll",
     "poisson_nll",
     # robust covariance and bias corrections (mlelib.robust)
+    "sandwich_cov",
+    "glm_sandwich_cov",
+    "jackknife_bias",
+    "bootstrap_bias",
+    "BiasCorrection",
     # sampling distributions by simulation (mlelib.simulation)
     "simulate_estimator",
     "mc_standard_error",
