@@ -24,6 +24,7 @@ from .information import (
 )
 from .loglik import bernoulli_loglik, categorical_loglik, exponential_loglik, gaussian_loglik, poisson_loglik
 from .numdiff import numerical_gradient, numerical_hessian
+from .optimize import fit
 from .plotting import COLORS, use_course_style
 from .regression import LinearRegressionResult, fit_linear, fit_logistic, fit_poisson, log1pexp, sigmoid
 from .results import MLEResult
@@ -67,6 +68,7 @@ __all__ = [
     "bernoulli_lr_interval",
     "poisson_lr_interval",
     # generic fitter by numerical optimisation (mlelib.optimize)
+    "fit",
     # numerical derivatives (mlelib.numdiff)
     "numerical_gradient",
     "numerical_hessian",

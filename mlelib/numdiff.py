@@ -11,8 +11,8 @@ accuracy. Here one step of Richardson extrapolation combines the differences at 
 best steps are :math:`h \propto \epsilon^{1/5}` and :math:`\epsilon^{1/6}`, and the accuracy improves
 to about :math:`\epsilon^{4/5}` and :math:`\epsilon^{2/3}`.
 
-Steps are scaled to the coordinate, :math:`h_i = c\,\max(|x_i|, 1)` (the convention of
-:func:`scipy.optimize.approx_derivative`), rounded so that :math:`x_i + h_i` is exactly representable.
+Steps are scaled to the coordinate, :math:`h_i = c\,\max(|x_i|, 1)` (the convention of the
+finite-difference gradients in ``scipy.optimize.minimize``), rounded so that :math:`x_i + h_i` is exactly representable.
 If the function is not finite at :math:`x \pm h_i e_i` (a step left the parameter space, for
 instance a variance stepped below zero), the purely relative step :math:`c\,|x_i|` is tried, then
 halved at most ten times, before giving up with a clear error. Functions that signal "outside the domain" by raising

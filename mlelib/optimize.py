@@ -1,0 +1,409 @@
+r"""The generic fitter: maximum likelihood by numerical optimisation of a negative log-likelihood.
+
+:func:`fit` minimises a user-supplied :math:`-\ell(\theta)` with ``scipy.optimize.minimize``,
+optionally on a transformed ("working") scale that makes a bounded parameter unbounded
+(:math:`\eta = \log\sigma`, :math:`\eta = \operatorname{logit} p`), optionally from several starting
+points, then checks the answer (gradient and Hessian at the optimum) and returns an
+:class:`mlelib.MLEResult` on the natural scale with standard errors from the observed information.
+"""
+
+import warnings
+
+import numpy as np
+from scipy import linalg, optimize, special
+
+from .errors import DataError
+from .numdiff import numerical_gradient, numerical_hessian
+from .results import MLEResult
+
+__all__ = ["fit", "TRANSFORMS"]
+
+_NO_GRADIENT = {"Nelder-Mead", "Powell"}
+_METHODS = ("BFGS", "L-BFGS-B", "CG", "Nelder-Mead", "Powell")
+# scipy's defaults stop too early for the Newton-decrement check (tol 1e-8 on the log-likelihood)
+_DEFAULT_OPTIONS = {
+    "BFGS": {"gtol": 1e-8},
+    "L-BFGS-B": {"gtol": 1e-9, "ftol": 1e-14},
+    "CG": {"gtol": 1e-8},
+    "Nelder-Mead": {"xatol": 1e-8, "fatol": 1e-11, "maxfev": 20000},
+    "Powell": {"xtol": 1e-8, "ftol": 1e-12},
+}
+
+
+def _expit_derivative(eta):
+    p = special.expit(eta)
+    return p * (1 - p)
+
+
+# name -> (to working scale, to natural scale, d natural / d working, domain test, domain text)
+_LOG = (np.log, np.exp, np.exp, lambda t: t > 0, "> 0")
+_LOGIT = (special.logit, special.expit, _expit_derivative, lambda t: (t > 0) & (t < 1), "in (0, 1)")
+_IDENTITY = (lambda t: t, lambda e: e, np.ones_like, np.isfinite, "finite")
+_ALIASES = {None: _IDENTITY, "identity": _IDENTITY, "log": _LOG, "positive": _LOG, "logit": _LOGIT, "unit": _LOGIT}
+
+#: The transform names :func:`fit` accepts, with the working parameter each uses.
+TRANSFORMS = {
+    None: "theta itself (unbounded parameter)",
+    "identity": "theta itself (unbounded parameter)",
+    "log": "eta = log(theta), for theta > 0",
+    "positive": "eta = log(theta), for theta > 0",
+    "logit": "eta = log(theta / (1 - theta)), for 0 < theta < 1",
+    "unit": "eta = log(theta / (1 - theta)), for 0 < theta < 1",
+}
+
+
+class _Transform:
+    """Per-parameter maps between the natural scale theta and the working scale eta."""
+
+    def __init__(self, spec, k):
+        if spec is None or isinstance(spec, str):
+            spec = [spec] * k
+        spec = list(spec)
+        if len(spec) != k:
+            raise DataError(f"transform has {len(spec)} entries for {k} parameters; give one per parameter or one name")
+        for s in spec:
+            if s not in _ALIASES:
+                names = ", ".join(repr(n) for n in TRANSFORMS)
+                raise DataError(f"unknown transform {s!r}; valid: {names}")
+        self.spec = spec
+        self.parts = [_ALIASES[s] for s in spec]
+
+    def _apply(self, which, v):
+        return np.array([p[which](np.float64(vi)) for p, vi in zip(self.parts, v)], dtype=float)
+
+    def to_working(self, theta):
+        with np.errstate(divide="ignore"):
+            return self._apply(0, theta)
+
+    def to_natural(self, eta):
+        with np.errstate(over="ignore"):
+            return self._apply(1, eta)
+
+    def jacobian(self, eta):
+        """d theta_i / d eta_i (the transforms act coordinate by coordinate)."""
+        with np.errstate(over="ignore"):
+            return self._apply(2, eta)
+
+    def check_domain(self, theta):
+        for i, (s, p) in enumerate(zip(self.spec, self.parts)):
+            if not (np.isfinite(theta[i]) and p[3](theta[i])):
+                raise DataError(
+                    f"x0[{i}] = {theta[i]:g} is outside the domain of transform {s!r}: it must be {p[4]}"
+                )
+
+
+def _safe_value(negloglik):
+    """-l(theta) with every failure outside the parameter space mapped to +inf (for the optimiser)."""
+
+    def f(theta):
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                value = float(np.asarray(negloglik(theta), dtype=float).reshape(()))
+        except (ValueError, ArithmeticError):
+            return np.inf
+        return value if np.isfinite(value) else np.inf
+
+    return f
+
+
+def _as_x0(x0):
+    try:
+        theta0 = np.array(x0, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"x0 must be a 1-D array of floats; could not convert it ({exc})") from None
+    if theta0.ndim != 1 or theta0.size == 0:
+        raise DataError(f"x0 must be a non-empty 1-D array (one entry per parameter), got shape {theta0.shape}")
+    if not np.all(np.isfinite(theta0)):
+        raise DataError(f"x0 must be finite, got x0 = {theta0.tolist()}")
+    return theta0
+
+
+def _check_x0(negloglik, theta0, grad, tr):
+    tr.check_domain(theta0)
+    value = np.asarray(negloglik(theta0.copy()), dtype=float)
+    if value.size != 1:
+        raise DataError(f"negloglik must return a scalar, got an array of shape {value.shape} at x0")
+    if not np.isfinite(value):
+        raise DataError(
+            f"negloglik is not finite at x0 = {theta0.tolist()} (got {float(value.reshape(()))}); "
+            "start inside the parameter space, where the likelihood is positive"
+        )
+    if grad is not None:
+        g0 = np.asarray(grad(theta0.copy()), dtype=float)
+        if g0.shape != theta0.shape or not np.all(np.isfinite(g0)):
+            raise DataError(
+                f"grad(x0) must be a finite array of shape {theta0.shape}, got {g0.tolist()} of shape {g0.shape}"
+            )
+    return theta0
+
+
+def _starts(eta0, starts, n_starts, spread, rng, tr):
+    points = [eta0]
+    if starts is not None:
+        arr = np.array(starts, dtype=float)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[1] != eta0.size:
+            raise DataError(f"starts must have shape (m, {eta0.size}), got {np.shape(starts)}")
+        for row in arr:
+            tr.check_domain(row)
+            points.append(tr.to_working(row))
+    if int(n_starts) != n_starts or n_starts < 1:
+        raise ValueError(f"n_starts must be a positive integer, got {n_starts}")
+    extra = int(n_starts) - len(points)
+    if extra > 0:
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(
+                f"n_starts={n_starts} asks for {extra} random start(s); pass rng=np.random.default_rng(seed)"
+            )
+        points.extend(eta0 + spread * rng.standard_normal((extra, eta0.size)))
+    return points
+
+
+def _minimize(F, dF, eta, method, options):
+    jac = None if method in _NO_GRADIENT else (dF if dF is not None else "3-point")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = optimize.minimize(F, eta, jac=jac, method=method, options=options)
+    res.caught = [str(w.message) for w in caught]
+    return res
+
+
+_PD_RTOL = 1e-8  # smallest eigenvalue of the unit-diagonal Hessian below this: "not positive definite"
+_FLAT_SD = 100.0  # working-scale standard error above which a log/logit parameter is "not determined"
+
+
+def _diagnose(F, dF, eta, tol, tr):
+    """Gradient, Hessian and half the squared Newton decrement on the working scale, plus what is wrong."""
+    g = dF(eta) if dF is not None else numerical_gradient(F, eta)
+    H = numerical_hessian(F, eta)
+    eig = np.linalg.eigvalsh(H)
+    d = np.diag(H)
+    # equilibrated to unit diagonal, so the test does not depend on the units of the parameters
+    eig_scaled = np.linalg.eigvalsh(H / np.sqrt(np.outer(d, d))) if np.all(d > 0) else np.array([-np.inf])
+    problems = []
+    if not eig_scaled.min() > _PD_RTOL:
+        problems.append(
+            f"the Hessian of the negative log-likelihood is not positive definite (eigenvalues "
+            f"{np.array2string(eig, precision=3)}): not a strict local maximum (a saddle point or a "
+            "ridge); a parameter may be unidentified or on the boundary"
+        )
+        return g, H, eig, np.nan, problems
+    sd = np.sqrt(np.diag(linalg.inv(H)))
+    for i, spec in enumerate(tr.spec):
+        if tr.parts[i] is not _IDENTITY and sd[i] > _FLAT_SD:
+            theta_i = tr.to_natural(eta)[i]
+            problems.append(
+                f"the log-likelihood is nearly flat in parameter {i} (estimate {theta_i:.6g}, standard error "
+                f"{sd[i]:.3g} on the {spec!r} scale): the maximum is probably on the boundary of the "
+                "parameter space, where no finite interior MLE exists"
+            )
+    dec = 0.5 * float(g @ linalg.solve(H, g, assume_a="pos"))
+    if not dec <= tol:
+        problems.append(
+            f"half the squared Newton decrement g'H^-1 g / 2 = {dec:.3g} exceeds {tol:g} (gradient norm "
+            f"{np.linalg.norm(g):.3g}): the optimiser stopped before the maximum"
+        )
+    return g, H, eig, dec, problems
+
+
+def fit(
+    negloglik,
+    x0,
+    *,
+    nobs,
+    grad=None,
+    transform=None,
+    method="BFGS",
+    starts=None,
+    n_starts=1,
+    rng=None,
+    spread=1.0,
+    param_names=None,
+    model="",
+    options=None,
+    tol=1e-8,
+):
+    r"""Maximum likelihood estimate by numerical minimisation of a negative log-likelihood.
+
+    Parameters
+    ----------
+    negloglik : callable
+        :math:`-\ell(\theta)` as a function of a 1-D array of natural-scale parameters. Outside the
+        parameter space it may return ``inf``/``nan`` or raise ``ValueError`` (both count as
+        :math:`+\infty` for the optimiser), but it must be finite at `x0`.
+    x0 : array_like, shape (k,)
+        Starting point, natural scale, inside the parameter space.
+    nobs : int
+        Number of observations *n*, needed for the BIC :math:`k\log n - 2\ell(\hat\theta)` (it cannot be
+        read off a function); keyword-only and required.
+    grad : callable, optional
+        Gradient of `negloglik` (natural scale). Without it the optimiser uses central differences.
+    transform : str or None or sequence, optional
+        One name for all parameters or one per parameter: ``None``/``"identity"`` (unbounded),
+        ``"log"``/``"positive"`` (:math:`\theta > 0`, optimised as :math:`\log\theta`),
+        ``"logit"``/``"unit"`` (:math:`0 < \theta < 1`, optimised as :math:`\operatorname{logit}\theta`).
+    method : {"BFGS", "L-BFGS-B", "CG", "Nelder-Mead", "Powell"}, default "BFGS"
+        Passed to ``scipy.optimize.minimize``.
+    starts : array_like, shape (m, k), optional
+        Further starting points (natural scale), tried in addition to `x0`.
+    n_starts : int, default 1
+        Total number of starts. Beyond `x0` and `starts`, random ones are drawn on the working scale
+        as :math:`\eta_0 + \text{spread}\cdot Z`, :math:`Z \sim N(0, I)`, which needs `rng`.
+    rng : numpy.random.Generator, optional
+        Source of the random starts.
+    spread : float, default 1.0
+        Standard deviation of the random starts around :math:`\eta_0` on the working scale.
+    param_names : sequence of str, optional
+        Names for the summary.
+    model : str, optional
+        Description shown by ``repr`` and ``summary``.
+    options : dict, optional
+        Options for ``scipy.optimize.minimize`` (e.g. ``{"maxiter": 200}``), added to defaults
+        tighter than scipy's (BFGS ``gtol=1e-8``; Nelder-Mead ``xatol=1e-8, fatol=1e-11``) so that the
+        convergence check below can pass.
+    tol : float, default 1e-8
+        Convergence is declared when half the squared Newton decrement at the optimum is at most
+        `tol` (see Notes).
+
+    Returns
+    -------
+    MLEResult
+        `params` on the natural scale; `cov` the inverse observed information; `loglik`, `aic`, `bic`;
+        `converged`; `niter` (iterations of the best start); `negloglik` (natural scale).
+
+    Raises
+    ------
+    DataError
+        If `x0` (or `starts`) is not a finite 1-D array, lies outside a transform's domain, or
+        `negloglik` (or `grad`) is not finite there; if `transform` is unknown or has the wrong length.
+    ValueError
+        If `method` is not supported, or random starts are requested without `rng`.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the answer fails its checks: the Hessian at the optimum is not positive definite (then
+        `cov` is all NaN), the Newton decrement is above `tol`, or a log/logit parameter has a
+        working-scale standard error above 100 (the likelihood keeps rising towards a boundary, as for
+        a Bernoulli sample of all ones). The result then has
+        ``converged=False``; it is never returned with NaNs silently.
+
+    Notes
+    -----
+    With :math:`\theta = g(\eta)` applied coordinate by coordinate, the optimiser minimises
+    :math:`F(\eta) = -\ell(g(\eta))` over unbounded :math:`\eta`. By invariance the maximiser is
+    :math:`\hat\theta = g(\hat\eta)`: reparametrising does not move the MLE.
+
+    The observed information is computed on the working scale, :math:`H = \nabla^2 F(\hat\eta)` by
+    :func:`mlelib.numerical_hessian`, and mapped back by the delta method with
+    :math:`D = \operatorname{diag}\{g'(\hat\eta)\}`:
+
+    .. math::
+        \widehat{\operatorname{Cov}}(\hat\theta) = D\,H^{-1} D
+        = \Bigl\{-\nabla^2_\theta \ell(\hat\theta)\Bigr\}^{-1},
+
+    where the second equality holds because the gradient vanishes at the optimum, so the terms with
+    :math:`g''` drop out; the working scale is used because its differences never step outside the
+    parameter space.
+
+    Convergence is judged by the answer, not by the optimiser's flag (BFGS often reports "precision
+    loss" at an optimum found to full accuracy): :math:`H` must be positive definite (the smallest
+    eigenvalue of :math:`H` scaled to unit diagonal above :math:`10^{-8}`, so that a ridge of
+    unidentified parameters is caught despite rounding) and half the
+    squared Newton decrement :math:`\tfrac12 \nabla F^\top H^{-1} \nabla F`, the log-likelihood still
+    to be gained by one Newton step (invariant under reparametrisation), must be at most `tol`.
+    With several starts, the lowest :math:`F` among those whose checks pass wins.
+
+    References
+    ----------
+    :cite:p:`nocedal2006numerical`, :cite:p:`pawitan2001all`
+
+    Examples
+    --------
+    Exponential waiting times, rate optimised on the log scale; the MLE is :math:`1/\bar x` and the
+    standard error :math:`\hat\lambda/\sqrt n`:
+
+    >>> import numpy as np
+    >>> from mlelib import exponential_loglik
+    >>> x = np.array([0.5, 1.5, 1.0, 3.0, 2.0])
+    >>> res = fit(lambda t: -exponential_loglik(x, t[0]), [1.0], nobs=x.size, transform="log")
+    >>> round(float(res.params[0]), 6), round(float(res.bse[0]), 6), res.converged
+    (0.625, 0.279508, True)
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
+    if isinstance(nobs, bool) or int(nobs) != nobs or nobs < 1:
+        raise ValueError(f"nobs must be a positive integer (the number of observations), got {nobs!r}")
+    theta0 = _as_x0(x0)
+    tr = _Transform(transform, theta0.size)
+    theta0 = _check_x0(negloglik, theta0, grad, tr)
+    f_nat = _safe_value(negloglik)
+
+    def F(eta):
+        return f_nat(tr.to_natural(eta))
+
+    dF = None
+    if grad is not None:
+
+        def dF(eta):
+            try:
+                with np.errstate(all="ignore"):
+                    return np.asarray(grad(tr.to_natural(eta)), dtype=float) * tr.jacobian(eta)
+            except (ValueError, ArithmeticError):  # a trial point outside the parameter space
+                return np.full(eta.shape, np.nan)
+
+    opts = dict(_DEFAULT_OPTIONS[method])
+    opts.update(options or {})
+    points = _starts(tr.to_working(theta0), starts, n_starts, spread, rng, tr)
+
+    runs = []
+    for eta in points:
+        res = _minimize(F, dF, eta, method, opts)
+        if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
+            runs.append((res, None))
+            continue
+        runs.append((res, _diagnose(F, dF, res.x, tol, tr)))
+    ok = [(r, d) for r, d in runs if d is not None and not d[4]]
+    pool = ok or [(r, d) for r, d in runs if d is not None]
+    if not pool:
+        raise DataError(
+            f"the optimiser left the parameter space from every start ({len(points)}); last message: "
+            f"{runs[-1][0].message}"
+        )
+    best, (g, H, eig, dec, problems) = min(pool, key=lambda rd: rd[0].fun)
+
+    eta_hat = best.x
+    theta_hat = tr.to_natural(eta_hat)
+    D = tr.jacobian(eta_hat)
+    if problems:
+        cov = np.full((theta_hat.size, theta_hat.size), np.nan)
+        if not np.isnan(dec):
+            cov = D[:, None] * linalg.inv(H) * D[None, :]
+        detail = "; ".join(problems)
+        extra = f"; optimiser: {str(best.message).rstrip('.')}" + (f" ({'; '.join(best.caught)})" if best.caught else "")
+        warnings.warn(
+            f"fit did not converge ({method}, best of {len(points)} start(s)): {detail}{extra}. Try other "
+            "starting values, a transform for bounded parameters, an analytic gradient, or a larger maxiter",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    else:
+        cov = D[:, None] * linalg.inv(H) * D[None, :]
+    cov = 0.5 * (cov + cov.T)
+
+    def nll(theta):
+        return float(np.asarray(negloglik(np.asarray(theta, dtype=float)), dtype=float).reshape(()))
+
+    return MLEResult(
+        params=theta_hat,
+        cov=cov,
+        loglik=-nll(theta_hat),
+        nobs=nobs,
+        converged=not problems,
+        param_names=param_names,
+        model=model or f"mlelib.fit ({method})",
+        niter=int(getattr(best, "nit", 0)),
+        negloglik=nll,
+    )
