@@ -142,8 +142,9 @@ def observed_information(negloglik, theta, *, step=None):
 
     :math:`J(\hat\theta)` is the curvature of the log-likelihood at its maximum, a property of the
     data at hand; the *expected* (Fisher) information :math:`I_n(\theta) = E_\theta[J(\theta)]` is
-    its average over data sets. The two coincide at the MLE for canonical exponential families and
-    differ in general :cite:p:`pawitan2001all`.
+    its average over data sets. In a full exponential family the two coincide at the MLE in any
+    parametrisation, and at every :math:`\theta` in the canonical one; they differ in general (e.g.
+    probit regression, the Cauchy location model) :cite:p:`pawitan2001all`.
 
     Examples
     --------
