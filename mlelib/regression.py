@@ -37,6 +37,7 @@ _MAX_HALVINGS = 50
 # singular along some direction of the data": the symptom of (quasi-)separation that makes
 # us run the linear program.
 _WEAK_DIRECTION_RATIO = 1e-6
+_GRAM_BLOCK = 8192  # rows per block of the chunked Gram product
 _LP_OBJECTIVE_TOL = 1e-6
 
 
@@ -204,9 +205,52 @@ def _format_direction(b, names):
 
 
 def _weighted_gram(X, w):
-    r""":math:`X^\top \operatorname{diag}(w) X` with one n x k temporary, never an n x n matrix."""
-    H = X.T @ (X * w[:, None])
+    r""":math:`X^\top \operatorname{diag}(w) X` for weights w >= 0, never forming an n x n matrix.
+
+    Small n: ``X.T @ (X * w[:, None])`` (one n x k temporary). From two blocks of rows on, the sum
+    of ``B.T @ B`` over blocks ``B = X[rows] * sqrt(w[rows])``: numpy sends ``B.T @ B`` to BLAS
+    syrk (half the flops of a general product, as the result is symmetric) and the block stays in
+    cache, so no n x k temporary is made (2-3x faster at n >= 1e5; ``benchmarks/README.md``).
+    """
+    n, k = X.shape
+    if n < 2 * _GRAM_BLOCK:
+        H = X.T @ (X * w[:, None])
+    else:
+        root = np.sqrt(w)
+        H = np.zeros((k, k))
+        for start in range(0, n, _GRAM_BLOCK):
+            block = X[start : start + _GRAM_BLOCK] * root[start : start + _GRAM_BLOCK, None]
+            H += block.T @ block
     return (H + H.T) / 2
+
+
+def _full_rank_factor(X, names):
+    r"""Check that X has full column rank; return ``(R, G)`` with :math:`R^\top R = G = X^\top X`.
+
+    Fast path: :math:`G = X^\top X` (one syrk) and its Cholesky factor. With the columns scaled to
+    unit length, each entry of the computed G is off by at most about :math:`n\varepsilon`, so its
+    eigenvalues by at most :math:`kn\varepsilon`. If the smallest computed eigenvalue exceeds twice
+    that, the smallest singular value of the column-normalised X is above
+    :math:`\sqrt{kn\varepsilon}`, far above the QR tolerance of :func:`_check_rank`, so the QR
+    verdict would be "full rank" too. Otherwise (a zero column, a nearly collinear design) the
+    verdict comes from the QR of X as before: the Gram matrix cannot resolve singular values
+    below about :math:`\sqrt{\varepsilon}`. The QR of a tall X costs as much as 6-12 Newton
+    iterations, which is why it is not the default.
+    """
+    n, k = X.shape
+    G = X.T @ X
+    G = (G + G.T) / 2
+    d = np.sqrt(np.diag(G))
+    if np.all(d > 0):
+        lam_min = np.linalg.eigvalsh(G / np.outer(d, d))[0]
+        if lam_min > 2 * k * n * _EPS:
+            try:
+                return linalg.cholesky(G), G
+            except linalg.LinAlgError:
+                pass
+    R = np.linalg.qr(X, mode="r")
+    _check_rank(R, n, names)
+    return R, G
 
 
 def _newton_step(g, H):
@@ -238,7 +282,8 @@ def _inverse_information(H):
 def _weak_direction_ratio(R, H, reference):
     r"""How close the information :math:`X^\top W X` is to singular, relative to :math:`X^\top X`.
 
-    Returns :math:`\lambda_{\min}(Q^\top W Q) / w_{\mathrm{ref}}` where X = QR: the smallest
+    Returns :math:`\lambda_{\min}(Q^\top W Q) / w_{\mathrm{ref}}` where X = QR (R may be any
+    factor with :math:`R^\top R = X^\top X`, e.g. the Cholesky factor of the Gram matrix): the smallest
     weighted average of the observation weights over unit directions in the column space of X,
     divided by a typical weight (1/4 for logistic, the mean count for Poisson). It is not small
     for well-behaved fits and tends to 0 when the weights of the observations that span some
@@ -261,7 +306,7 @@ def _weak_direction_ratio(R, H, reference):
 # Newton's method with step-halving, shared by the two GLMs
 
 
-def _newton(X, loglik, working, beta, tol, maxiter, certificate=None):
+def _newton(X, loglik, working, beta, tol, maxiter, certificate=None, H0=None):
     r"""Maximise loglik(X @ beta) by Newton's method with step-halving.
 
     ``working(eta)`` returns the score residuals r and weights w, so that the score is
@@ -270,11 +315,12 @@ def _newton(X, loglik, working, beta, tol, maxiter, certificate=None):
     gain of one more Newton step, in log-likelihood units), is <= `tol`; one final Newton step
     is then taken to polish the estimate. If ``certificate(eta)`` is true at an iterate (a cheap
     proof that no finite MLE exists), the iteration stops there with reason "certificate".
+    ``H0``, if given, is the information at the starting ``beta`` (saves one Gram product).
     """
     eta = X @ beta
     ll = loglik(eta)
     r, w = working(eta)
-    g, H = X.T @ r, _weighted_gram(X, w)
+    g, H = X.T @ r, (_weighted_gram(X, w) if H0 is None else H0)
     niter, converged, reason, dec = 0, False, "", np.inf
     for _ in range(maxiter + 1):
         step, dec = _newton_step(g, H)
@@ -605,8 +651,7 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, (ya == 0) | (ya == 1), "Logistic-regression", "labels 0 or 1 (booleans are accepted)", name="y")
     n, k = Xa.shape
-    R = np.linalg.qr(Xa, mode="r")
-    _check_rank(R, n, names)
+    R, gram = _full_rank_factor(Xa, names)
 
     if ya.min() == ya.max():
         label = int(ya[0])
@@ -622,25 +667,37 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
             _raise_separation(found, ya, names)
 
     s = 2.0 * ya - 1.0
-    positive = ya > 0.5
 
     def negloglik(params):
         return float(np.sum(np.logaddexp(0.0, -s * (Xa @ np.asarray(params, dtype=float)))))
 
+    # One exp per iterate. With the margins m = s * eta and z = exp(-|eta|):
+    # log(1 + exp(-m)) = max(-m, 0) + log1p(z), and y - p = s * sigma(-m), where sigma(-m) is
+    # z/(1+z) for m >= 0 and 1/(1+z) otherwise; the weight p(1-p) is z/(1+z)^2. `loglik` keeps
+    # m and z for the iterate it was last called on, which is the one Newton then asks about.
+    last = {"eta": None}
+
+    def _margins(eta):
+        if last["eta"] is not eta:
+            last.update(eta=eta, m=s * eta, z=np.exp(-np.abs(eta)))
+        return last["m"], last["z"]
+
     def loglik(eta):
-        return -float(np.sum(np.logaddexp(0.0, -s * eta)))
+        m, z = _margins(eta)
+        return -float(np.maximum(-m, 0.0).sum() + np.log1p(z).sum())
 
     def working(eta):
-        p = special.expit(eta)
-        q = special.expit(-eta)
-        return np.where(positive, q, -p), p * q
+        m, z = _margins(eta)
+        inv = 1.0 / (1.0 + z)
+        z_inv = z * inv
+        return s * np.where(m >= 0, z_inv, inv), z_inv * inv
 
     def strictly_separated(eta):
         # every margin s_i x_i'beta > 0: beta itself separates the classes (complete separation)
-        return bool(np.all(s * eta > 0))
+        return bool(np.all(_margins(eta)[0] > 0))
 
     beta, eta, ll, H, w, niter, converged, reason, dec = _newton(
-        Xa, loglik, working, np.zeros(k), tol, maxiter, certificate=strictly_separated
+        Xa, loglik, working, np.zeros(k), tol, maxiter, certificate=strictly_separated, H0=gram / 4
     )
     if reason == "certificate":
         _raise_separation((beta, "complete", 0), ya, names)
@@ -731,8 +788,7 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
     n, k = Xa.shape
-    R = np.linalg.qr(Xa, mode="r")
-    _check_rank(R, n, names)
+    R, _ = _full_rank_factor(Xa, names)
 
     if not ya.any():
         const = _constant_column(Xa)

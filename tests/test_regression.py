@@ -505,3 +505,46 @@ def test_no_warnings_on_well_posed_problems():
         warnings.simplefilter("error")
         for fitter in FITTERS:
             fitter(*_data_for(fitter, 1))
+
+
+# ----------------------------------------------------------------------------------------------
+# the fast paths of the GLM fitters (see benchmarks/README.md): same answers as the plain ones
+
+
+def test_chunked_weighted_gram_equals_the_plain_product():
+    """From two blocks of rows on, X'WX is summed as syrk blocks; it must equal X.T @ (X * w)."""
+    from mlelib.regression import _GRAM_BLOCK, _weighted_gram
+
+    rng = np.random.default_rng(RNG_SEED)
+    n = 2 * _GRAM_BLOCK + 123  # a ragged last block
+    X = rng.normal(size=(n, 4)) * [1.0, 10.0, 0.1, 1e3]
+    w = rng.random(n)
+    w[::7] = 0.0  # observations with zero weight (fitted p of 0 or 1) are allowed
+    H = _weighted_gram(X, w)
+    assert_allclose(H, X.T @ (X * w[:, None]), rtol=1e-12)
+    assert np.array_equal(H, H.T)
+
+
+@pytest.mark.parametrize("log10_cond", [0, 3, 6, 8, 10, 12, 14, 17])
+def test_rank_verdict_of_the_gram_fast_path_matches_the_qr_verdict(log10_cond):
+    """The Gram-matrix shortcut never changes the QR rank verdict, and returns R with R'R = X'X."""
+    from mlelib.regression import _check_rank, _full_rank_factor
+
+    rng = np.random.default_rng(log10_cond)
+    n = 500
+    X = _simulated_design(rng, n, 4)
+    # the last column = the second + a perturbation of relative size 10**-log10_cond
+    X[:, 3] = X[:, 1] + 10.0**-log10_cond * np.linalg.norm(X[:, 1]) / np.sqrt(n) * rng.normal(size=n)
+    names = ("a", "b", "c", "d")
+    try:
+        _check_rank(np.linalg.qr(X, mode="r"), n, names)
+        qr_says_full_rank = True
+    except DataError:
+        qr_says_full_rank = False
+    if qr_says_full_rank:
+        R, G = _full_rank_factor(X, names)
+        assert_allclose(R.T @ R, X.T @ X, rtol=1e-10, atol=1e-10 * np.abs(G).max())
+        assert np.allclose(R, np.triu(R))
+    else:
+        with pytest.raises(DataError, match="rank-deficient"):
+            _full_rank_factor(X, names)
