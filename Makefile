@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB := $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 
-.PHONY: help venv test book book-strict check-site lint lab execute clean
+.PHONY: help venv test book book-strict check-site bench lint lab execute clean
 
 help:
 	@echo "make book         build the HTML site into _build/html (open _build/html/index.html)"
 	@echo "make test         unit tests + strict nbval on every notebook"
 	@echo "make book-strict  rebuild the site, re-executing every notebook (what CI does)"
 	@echo "make check-site   check the built site in headless Chromium; screenshots in _build/screenshots"
+	@echo "make bench        benchmarks: mlelib vs statsmodels, notebook times (BENCH_ARGS=--full adds test+book)"
 	@echo "make lint         the shared notebook lint"
 	@echo "make lab          JupyterLab inside the venv, to run the chapters yourself"
 	@echo "make execute      re-execute the chapters in place (after changing a chapter or mlelib)"
@@ -34,10 +35,11 @@ test: $(STAMP)
 book: $(STAMP)
 	$(JB)
 
-# The jupyter-cache does not notice changes to mlelib, so the strict build drops it and re-executes everything.
+# The jupyter-cache does not notice changes to mlelib, so the strict build drops it and re-executes
+# everything; --all also re-reads the pages Sphinx believes unchanged (their sources did not change).
 book-strict: $(STAMP)
 	rm -rf _build/.jupyter_cache
-	$(JB)
+	$(JB) --all
 
 # Check the site built by `make book` / `make book-strict` as a reader sees it: offline, every internal
 # link and anchor, the API page complete, math typeset and figures loaded in headless Chromium (Debian's
@@ -45,6 +47,10 @@ book-strict: $(STAMP)
 check-site: $(STAMP)
 	@bash tools/install_chromium.sh
 	$(BIN)/python tools/check_site.py _build/html
+
+# Not part of `make test` or CI: timings, written to benchmarks/results/ (see benchmarks/README.md).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lint:
 	$(PYTHON) ../shared/tools/nblint.py

@@ -324,7 +324,7 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
         The MLE :math:`\hat\theta`. It must maximise the likelihood: the cut is measured from
         ``negloglik(params)``.
     cov : array_like, shape (k, k), optional
-        Approximate covariance of :math:`\hat\theta` (e.g. :attr:`MLEResult.cov`): sets the first
+        Approximate covariance of :math:`\hat\theta` (e.g. ``MLEResult.cov``): sets the first
         search step (one standard error) and warm starts. Without it the first step is
         :math:`0.1\max(1, |\hat\theta_j|)`.
     alpha : float, default 0.05
