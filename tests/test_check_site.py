@@ -124,3 +124,20 @@ def test_api_page_must_list_every_public_name(tmp_path):
     site = make_site(tmp_path, {"api.html": entries.replace(f'"mlelib.{forgotten}"', '"x"')})
     problems = check_site.check_api(site)
     assert len(problems) == 1 and f"mlelib.{forgotten} " in problems[0]
+
+
+def test_chapter_without_a_link_to_the_api_page_is_flagged(tmp_path, monkeypatch):
+    """A chapter page must link to the API entry of some mlelib name; other pages need not."""
+    root = tmp_path / "repo"
+    (root / "chapters").mkdir(parents=True)
+    for name in ("01_a", "02_b"):
+        (root / "chapters" / f"{name}.ipynb").write_text("{}")
+    monkeypatch.setattr(check_site, "ROOT", root)
+    download = '<a href="../_sources/x.ipynb">download</a>'
+    site = make_site(tmp_path, {
+        "intro.html": "",
+        "chapters/01_a.html": download + '<a href="../api.html#mlelib.fit">fit</a>',
+        "chapters/02_b.html": download,
+    })
+    problems = check_site.check_book(site, ["intro", "chapters/01_a", "chapters/02_b"])
+    assert len(problems) == 1 and "chapters/02_b.html" in problems[0] and "API page" in problems[0]

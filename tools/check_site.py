@@ -8,8 +8,8 @@ Static checks (stdlib HTML parser, every .html page of the site):
   links     every internal link and #anchor resolves to a file and an id that exist, and no
             cross-reference was left unresolved (Sphinx shows those as plain text);
   api       the API page documents every name in ``mlelib.__all__``;
-  book      every toc page exists, chapter notebooks have an .ipynb download link, and every
-            exercise solution is collapsed (a dropdown).
+  book      every toc page exists, chapter notebooks have an .ipynb download link and link to the
+            API entry of at least one mlelib name, and every exercise solution is collapsed.
 Browser checks (headless Debian Chromium driven over the DevTools protocol, site served on
 127.0.0.1, every other host unreachable), for each page in _toc.yml:
   MathJax typeset the math (mjx-container elements, no mjx-merror, no raw $$, \\frac, \\( left in
@@ -228,6 +228,10 @@ def check_book(site, docnames):
         downloads = [u for _, _, u in page.links if u.split("?")[0].endswith(".ipynb")]
         if (ROOT / f"{doc}.ipynb").exists() and not downloads:
             problems.append(f"{doc}.html: no download link for the notebook (.ipynb)")
+        api_links = [u for _, _, u in page.links if "#mlelib." in u]
+        if doc.startswith("chapters/") and (ROOT / f"{doc}.ipynb").exists() and not api_links:
+            problems.append(f"{doc}.html: no link to the API page: write a library name as "
+                            "{py:obj}`~mlelib.name` in the text so a reader can jump to its documentation")
         for tag, classes, attrs in page.classes:
             if "solution" in classes and "admonition" in classes and "dropdown" not in classes:
                 problems.append(f"{doc}.html: solution {attrs.get('id')} is not collapsed "
