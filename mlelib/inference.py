@@ -24,6 +24,7 @@ from scipy import optimize, special, stats
 
 from .errors import DataError
 from .numdiff import numerical_hessian
+from .results import MLEResult
 
 __all__ = [
     "observed_information",
@@ -109,15 +110,18 @@ def _safe(negloglik):
 # ----------------------------------------------------------------------------- observed information
 
 
-def observed_information(negloglik, theta, *, step=None):
+def observed_information(negloglik, theta=None, *, step=None):
     r"""Observed information :math:`J(\theta)`: the Hessian of the negative log-likelihood at `theta`.
 
     Parameters
     ----------
-    negloglik : callable
-        :math:`-\ell(\theta)`, a function of a 1-D parameter array returning a float.
-    theta : array_like, shape (k,)
-        Where to evaluate it, usually the MLE :math:`\hat\theta`.
+    negloglik : callable or MLEResult
+        :math:`-\ell(\theta)`, a function of a 1-D parameter array returning a float; or a fitted
+        :class:`~mlelib.MLEResult` that carries its ``negloglik`` (every mlelib fitter's result
+        does), in which case `theta` defaults to its ``params``.
+    theta : array_like, shape (k,), optional
+        Where to evaluate it, usually the MLE :math:`\hat\theta`. Required when `negloglik` is a
+        function.
     step : float or array_like, optional
         Base finite-difference step(s), passed to :func:`mlelib.numerical_hessian`.
 
@@ -129,8 +133,11 @@ def observed_information(negloglik, theta, *, step=None):
 
     Raises
     ------
+    TypeError
+        If `negloglik` is a function and `theta` is missing.
     ValueError
-        If `theta` is not a finite 1-D array, or the Hessian is not finite. :class:`DataError` (a
+        If `theta` is not a finite 1-D array, an MLEResult carries no ``negloglik``, or the Hessian
+        is not finite. :class:`DataError` (a
         ``ValueError``) from :func:`mlelib.numerical_hessian` if `negloglik` is not finite at `theta`
         or next to it (`theta` on the edge of the parameter space).
 
@@ -155,7 +162,29 @@ def observed_information(negloglik, theta, *, step=None):
     >>> J = observed_information(lambda t: -poisson_loglik(x, t[0]), [3.0])
     >>> round(float(J[0, 0]), 6)
     1.333333
+
+    A fitted result works directly (here, by Newton: :math:`J = X^\top \hat W X`):
+
+    >>> from mlelib import fit_logistic
+    >>> X = np.column_stack([np.ones(8), [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]])
+    >>> res = fit_logistic(X, [0, 0, 1, 0, 1, 0, 1, 1])
+    >>> np.allclose(observed_information(res), np.linalg.inv(res.cov), rtol=1e-6)
+    True
     """
+    if isinstance(negloglik, MLEResult):
+        result = negloglik
+        if result.negloglik is None:
+            raise ValueError(
+                "this MLEResult carries no negloglik, so its observed information cannot be computed; "
+                "pass the negative log-likelihood and theta instead"
+            )
+        negloglik = result.negloglik
+        theta = result.params if theta is None else theta
+    elif theta is None:
+        raise TypeError(
+            "observed_information(negloglik, theta): theta is required when negloglik is a function "
+            "(or pass a fitted MLEResult)"
+        )
     theta = np.atleast_1d(np.asarray(theta, dtype=float))
     if theta.ndim != 1 or not np.all(np.isfinite(theta)):
         raise ValueError(f"theta must be a finite 1-D array, got {theta!r}")

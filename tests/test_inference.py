@@ -291,3 +291,24 @@ def test_bad_params_for_profile_and_information():
         observed_information(lambda t: float(t @ t), [np.nan, 1.0])
     with pytest.raises(IndexError, match="index 2 is out of range for 2 parameters"):
         profile_negloglik(lambda t: float(t @ t), [0.0, 0.0], 2, [1.0])
+
+
+def test_observed_information_of_a_fitted_result():
+    """Passing an MLEResult uses its negloglik at its params: X'WX for logistic regression."""
+    rng = np.random.default_rng(3)
+    X = np.column_stack([np.ones(200), rng.normal(size=200)])
+    y = rng.binomial(1, 1 / (1 + np.exp(-(0.3 + 0.8 * X[:, 1]))))
+    res = fit_logistic(X, y)
+    p = 1 / (1 + np.exp(-X @ res.params))
+    expected = X.T @ (X * (p * (1 - p))[:, None])
+    assert_allclose(observed_information(res), expected, rtol=1e-6)
+    # an explicit theta overrides the result's params
+    assert_allclose(observed_information(res, res.params), expected, rtol=1e-6)
+
+
+def test_observed_information_needs_theta_or_a_result():
+    with pytest.raises(TypeError, match="theta is required"):
+        observed_information(lambda t: float(t @ t))
+    bare = MLEResult(params=[1.0], cov=[[1.0]], loglik=0.0, nobs=3)
+    with pytest.raises(ValueError, match="carries no negloglik"):
+        observed_information(bare)
