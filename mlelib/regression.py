@@ -520,8 +520,10 @@ def fit_linear(X, y, *, param_names=None):
         \hat\sigma^2 = \frac{1}{n}\lVert y - X\hat\beta \rVert^2, \qquad
         \ell(\hat\beta, \hat\sigma^2) = -\frac n2 \bigl\{\log(2\pi\hat\sigma^2) + 1\bigr\},
 
-    where :math:`X = QR` is the thin QR factorisation. :math:`X^\top X` is never formed or
-    inverted: its condition number is the square of that of X :cite:p:`higham2002accuracy`.
+    where :math:`X = QR` is the thin QR factorisation (computed as one Householder QR of the
+    augmented matrix :math:`[X \mid y]`, whose last column yields :math:`Q^\top y` without forming
+    Q). :math:`X^\top X` is never formed or inverted: its condition number is the square of that
+    of X :cite:p:`higham2002accuracy`.
 
     References
     ----------
@@ -536,10 +538,20 @@ def fit_linear(X, y, *, param_names=None):
     """
     Xa, ya, names = _prepare(X, y, param_names)
     n, k = Xa.shape
-    Q, R = linalg.qr(Xa, mode="economic")
+    # One Householder QR of the augmented [X | y]: its leading k x k block is R of X = QR and the
+    # top of its last column is Q'y, so the thin Q (an n x k array) is never formed.
+    # LAPACK wants column-major storage; building [X | y] in it costs one copy of X, and no more.
+    aug = np.empty((n, k + 1), order="F")
+    aug[:, :k], aug[:, k] = Xa, ya
+    # LAPACK's geqrf directly: scipy's qr(mode="r") would return an n x (k+1) triangle of zeros
+    qr, _, _, info = linalg.lapack.dgeqrf(aug, overwrite_a=True)
+    if info != 0:  # pragma: no cover - only for invalid arguments, which cannot happen here
+        raise RuntimeError(f"LAPACK dgeqrf failed with info = {info}")
+    R_aug = np.triu(qr[: k + 1])
+    del aug, qr
+    R, qty = R_aug[:k, :k], R_aug[:k, k]
     _check_rank(R, n, names)
-    beta = linalg.solve_triangular(R, Q.T @ ya)
-    del Q
+    beta = linalg.solve_triangular(R, qty)
     resid = ya - Xa @ beta
     rss = float(resid @ resid)
     rounding = 8 * _EPS * np.sqrt(n) * (np.linalg.norm(ya) + np.linalg.norm(R) * np.linalg.norm(beta))
