@@ -412,16 +412,18 @@ def _elementwise_current(eta, s, positive):
 
 
 def _elementwise_fused(eta, s, positive):
-    """The same three results from one exp and one log1p: z = exp(-|eta|) gives p, 1 - p and the softplus."""
+    """The same three results as fit_logistic computes them now (see its loglik/working closures).
+
+    With the margins m = s * eta and z = exp(-|eta|): the softplus is max(-m, 0) + log1p(z), the
+    residual y - p is s * sigma(-m), and the weight is z / (1 + z)^2. `positive` is unused here.
+    """
     import numpy as np
 
-    z = np.exp(-np.abs(eta))
-    ll = -float(np.maximum(-s * eta, 0.0).sum() + np.log1p(z).sum())
+    m, z = s * eta, np.exp(-np.abs(eta))
+    ll = -float(np.maximum(-m, 0.0).sum() + np.log1p(z).sum())
     inv = 1.0 / (1.0 + z)
-    zi = z * inv
-    big = eta >= 0
-    p, q = np.where(big, inv, zi), np.where(big, zi, inv)
-    return ll, np.where(positive, q, -p), zi * inv
+    z_inv = z * inv
+    return ll, s * np.where(m >= 0, z_inv, inv), z_inv * inv
 
 
 def _tsqr_r(X, block=16384):

@@ -1,5 +1,7 @@
 """Input checks shared by the estimators. Each raises :class:`DataError` naming the problem."""
 
+import warnings
+
 import numpy as np
 
 from .errors import DataError
@@ -38,6 +40,38 @@ def check_support(arr, ok, family, support, name="x"):
             f"{family} data must be {support}; {name} has {bad.sum()} value(s) outside the support, "
             f"first {arr[first]:g} at position {first} (all at {_positions(bad)})"
         )
+
+
+def as_parameter_vector(x, name="x"):
+    """Return a parameter point `x` as a new non-empty 1-D float array of finite values."""
+    try:
+        arr = np.array(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be a 1-D array of floats; could not convert it ({exc})") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise DataError(f"{name} must be a non-empty 1-D array (one entry per parameter), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise DataError(f"{name} must be finite, got {name} = {arr.tolist()}")
+    return arr
+
+
+def safe_negloglik(negloglik):
+    """Wrap -l(theta) for optimisers and root finders: outside the parameter space it is +inf.
+
+    An exception (``ValueError``, ``ArithmeticError``), NaN or inf from `negloglik` all become
+    +inf, silently: the caller is probing points that may lie outside the parameter space.
+    """
+
+    def f(theta):
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                value = float(np.asarray(negloglik(np.asarray(theta, dtype=float)), dtype=float).reshape(()))
+        except (ValueError, ArithmeticError):
+            return np.inf
+        return value if np.isfinite(value) else np.inf
+
+    return f
 
 
 def is_count(arr):

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 from scipy import optimize, special, stats
 
+from ._validate import safe_negloglik
 from .errors import DataError
 from .numdiff import numerical_hessian
 from .results import MLEResult
@@ -90,21 +91,6 @@ def _bisect(g, lo, hi, iters=200):
         if np.all(hi - lo <= 4 * np.finfo(float).eps * np.maximum(np.abs(mid), np.finfo(float).tiny)):
             break
     return 0.5 * (lo + hi)
-
-
-def _safe(negloglik):
-    """Wrap a negative log-likelihood: outside the parameter space (an exception, NaN) it is +inf."""
-
-    def f(theta):
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                value = float(negloglik(np.asarray(theta, dtype=float)))
-        except (ValueError, ArithmeticError):
-            return np.inf
-        return value if np.isfinite(value) else np.inf
-
-    return f
 
 
 # ----------------------------------------------------------------------------- observed information
@@ -203,7 +189,7 @@ class _Profile:
     """The profile negative log-likelihood of parameter `j`, with warm starts between calls."""
 
     def __init__(self, negloglik, params, cov, j):
-        self.f = _safe(negloglik)
+        self.f = safe_negloglik(negloglik)
         self.theta = np.asarray(params, dtype=float)
         self.j = j
         self.others = np.array([i for i in range(self.theta.size) if i != j], dtype=int)
@@ -405,7 +391,7 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
     if params.ndim != 1 or not np.all(np.isfinite(params)):
         raise ValueError(f"params must be a finite 1-D array, got {params!r}")
     k = params.size
-    f = _safe(negloglik)
+    f = safe_negloglik(negloglik)
     nll0 = f(params)
     if not np.isfinite(nll0):
         raise ValueError(f"negloglik is not finite at params = {params.tolist()}; pass the MLE")

@@ -24,6 +24,7 @@ relatively large: pass `step`, or better differentiate with respect to its logar
 
 import numpy as np
 
+from ._validate import as_parameter_vector
 from .errors import DataError
 
 __all__ = ["numerical_gradient", "numerical_hessian"]
@@ -32,18 +33,6 @@ _EPS = np.finfo(float).eps
 _REL_GRADIENT = _EPS ** (1 / 5)  # central difference + one Richardson step: truncation O(h^4), rounding eps/h
 _REL_HESSIAN = _EPS ** (1 / 6)  # second difference + one Richardson step: truncation O(h^4), rounding eps/h^2
 _MAX_HALVINGS = 10
-
-
-def _as_point(x):
-    try:
-        arr = np.array(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"x must be a 1-D array of floats; could not convert it ({exc})") from None
-    if arr.ndim != 1 or arr.size == 0:
-        raise DataError(f"x must be a non-empty 1-D array (one entry per parameter), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise DataError(f"x must be finite, got x = {arr.tolist()}")
-    return arr
 
 
 def _scalar(value):
@@ -165,7 +154,7 @@ def numerical_gradient(f, x, *, step=None):
     >>> numerical_gradient(f, [1.0, 2.0]).round(6)
     array([ 8., 11.])
     """
-    x = _as_point(x)
+    x = as_parameter_vector(x)
     _value_at(f, x)
     g = _probe(f)
     h, v = _axis_steps(g, x, _base_steps(x, _REL_GRADIENT, step), _REL_GRADIENT)
@@ -230,7 +219,7 @@ def numerical_hessian(f, x, *, step=None):
     array([[2., 3.],
            [3., 4.]])
     """
-    x = _as_point(x)
+    x = as_parameter_vector(x)
     f0 = _value_at(f, x)
     g = _probe(f)
     h, v = _axis_steps(g, x, _base_steps(x, _REL_HESSIAN, step), _REL_HESSIAN)

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 from scipy import linalg, optimize, special
 
+from ._validate import as_parameter_vector, safe_negloglik
 from .errors import DataError
 from .numdiff import numerical_gradient, numerical_hessian
 from .results import MLEResult
@@ -90,33 +91,6 @@ class _Transform:
                 raise DataError(
                     f"x0[{i}] = {theta[i]:g} is outside the domain of transform {s!r}: it must be {p[4]}"
                 )
-
-
-def _safe_value(negloglik):
-    """-l(theta) with every failure outside the parameter space mapped to +inf (for the optimiser)."""
-
-    def f(theta):
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                value = float(np.asarray(negloglik(theta), dtype=float).reshape(()))
-        except (ValueError, ArithmeticError):
-            return np.inf
-        return value if np.isfinite(value) else np.inf
-
-    return f
-
-
-def _as_x0(x0):
-    try:
-        theta0 = np.array(x0, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"x0 must be a 1-D array of floats; could not convert it ({exc})") from None
-    if theta0.ndim != 1 or theta0.size == 0:
-        raise DataError(f"x0 must be a non-empty 1-D array (one entry per parameter), got shape {theta0.shape}")
-    if not np.all(np.isfinite(theta0)):
-        raise DataError(f"x0 must be finite, got x0 = {theta0.tolist()}")
-    return theta0
 
 
 def _check_x0(negloglik, theta0, grad, tr):
@@ -336,10 +310,10 @@ def fit(
         raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
     if isinstance(nobs, bool) or int(nobs) != nobs or nobs < 1:
         raise ValueError(f"nobs must be a positive integer (the number of observations), got {nobs!r}")
-    theta0 = _as_x0(x0)
+    theta0 = as_parameter_vector(x0, "x0")
     tr = _Transform(transform, theta0.size)
     theta0 = _check_x0(negloglik, theta0, grad, tr)
-    f_nat = _safe_value(negloglik)
+    f_nat = safe_negloglik(negloglik)
 
     def F(eta):
         return f_nat(tr.to_natural(eta))
