@@ -1,15 +1,18 @@
 # Two commands for a newcomer: `make book` and `make test`. Both create .venv when it is missing.
-PYTHON ?= python3
+# The course is tested on Python 3.11 (what CI runs): use python3.11 from the PATH when there is one,
+# so that a machine whose python3 is 3.12-3.14 still works; `make PYTHON=/path/to/python3.11` overrides.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JB := $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
 
-.PHONY: help venv test book book-strict check-site bench lint lab execute clean
+.PHONY: help venv test portability book book-strict check-site bench lint lab execute clean
 
 help:
 	@echo "make book         build the HTML site into _build/html (open _build/html/index.html)"
 	@echo "make test         unit tests + strict nbval on every notebook"
+	@echo "make portability  re-run every chapter under other BLAS kernels, torch CPU kernels and thread counts"
 	@echo "make book-strict  rebuild the site, re-executing every notebook (what CI does)"
 	@echo "make check-site   check the built site in headless Chromium; screenshots in _build/screenshots"
 	@echo "make bench        benchmarks: mlelib vs statsmodels, notebook times (BENCH_ARGS=--full adds test+book)"
@@ -21,7 +24,7 @@ help:
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"need Python 3.11, found {sys.version.split()[0]}"'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else f"need Python 3.11 (the version CI tests); $(PYTHON) is {sys.version.split()[0]}. Get 3.11 with `uv python install 3.11` or `pyenv install 3.11`, then run make again (or make PYTHON=/path/to/python3.11 ...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -31,6 +34,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The stored outputs must be what any machine prints: re-run every chapter under other numeric code
+# paths of this machine (OpenBLAS kernels, torch's ATen instruction set, MKL's branch, threads) and
+# compare with nbval (tools/portability.py; NB=chapters/NN_x.ipynb for one chapter).
+portability: $(STAMP)
+	$(BIN)/python tools/portability.py $(NB)
 
 book: $(STAMP)
 	$(JB)
