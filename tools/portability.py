@@ -27,6 +27,7 @@ arguments (default: ``chapters/*.ipynb``). Exit status 1 if a probe or a cell fa
 import argparse
 import json
 import os
+import re
 import platform
 import subprocess
 import sys
@@ -132,7 +133,9 @@ def _failures(junit):
     for case in root.iter("testcase"):
         for bad in list(case.findall("failure")) + list(case.findall("error")):
             where = f"{case.get('classname', '')}::{case.get('name', '')}".replace(".ipynb", "")
-            yield where, (bad.text or bad.get("message") or "").strip()
+            text = (bad.text or bad.get("message") or "").strip()
+            # JUnit XML keeps nbval's terminal colours as "#x1B[91m": drop them.
+            yield where, re.sub(r"(#x1B|\x1b)\[[0-9;]*m", "", text)
 
 
 def run_setting(name, extra, notebooks):
