@@ -132,7 +132,9 @@ def _failures(junit):
     root = ET.parse(junit).getroot()
     for case in root.iter("testcase"):
         for bad in list(case.findall("failure")) + list(case.findall("error")):
-            where = f"{case.get('classname', '')}::{case.get('name', '')}".replace(".ipynb", "")
+            # pytest's classname of "chapters/07_neural.ipynb" is "chapters.07_neural.ipynb"
+            stem = case.get("classname", "").removesuffix(".ipynb").replace(".", "/")
+            where = f"{stem}.ipynb::{case.get('name', '')}"
             text = (bad.text or bad.get("message") or "").strip()
             # JUnit XML keeps nbval's terminal colours as "#x1B[91m": drop them.
             yield where, re.sub(r"(#x1B|\x1b)\[[0-9;]*m", "", text)
@@ -142,7 +144,12 @@ def run_setting(name, extra, notebooks):
     """nbval over `notebooks` with the environment `extra`; return the failing cells."""
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
-        cmd = [sys.executable, "-m", "pytest", *notebooks, "-q", "--no-header",
+        # -c: the project's nbval options (sanitizing file, strictness) apply wherever the notebooks are.
+        paths = [Path(nb).resolve() for nb in notebooks]
+        inside = all(ROOT in p.parents for p in paths)
+        rootdir = ROOT if inside else Path(os.path.commonpath([p.parent for p in paths]))
+        cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(rootdir),
+               *notebooks, "-q", "--no-header",
                f"--junitxml={junit}"]
         start = time.monotonic()
         proc = subprocess.run(cmd, cwd=ROOT, env=_env(extra), capture_output=True, text=True)
@@ -163,12 +170,13 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", help="default: chapters/*.ipynb")
     parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=sorted(SETTINGS))
     parser.add_argument("--probe-only", action="store_true")
+    parser.add_argument("--skip-probe", action="store_true", help="do not probe the variables first")
     args = parser.parse_args(argv)
     if platform.machine() not in ("x86_64", "AMD64"):
         print(f"the settings are x86-64 kernel names; this machine is {platform.machine()}: nothing to do")
         return 0
     settings = {name: SETTINGS[name] for name in args.settings}
-    idle = probe(settings)
+    idle = [] if args.skip_probe else probe(settings)
     failed = bool(idle)
     if idle:
         print(f"FAILED probe: {', '.join(idle)} change(s) no computation here, so they would test nothing")
