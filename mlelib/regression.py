@@ -234,11 +234,14 @@ def _prepare(X, y, param_names):
     return Xa, ya, param_names
 
 
-def _check_rank(R, n, names):
+def _check_rank(R, n, names, data_tol=0.0):
     """Raise DataError unless the upper-triangular R (from X = QR) has full numerical rank.
 
     The singular values of R are those of X; each column is first scaled to unit length, so the
-    verdict does not depend on the units of the regressors.
+    verdict does not depend on the units of the regressors. ``data_tol`` is added to the tolerance:
+    for a design centred internally it bounds how far the rounding of the *original* entries (each
+    known to a relative eps, so a column with offset m and spread sd only to eps |m| / sd of its
+    spread) can move the singular values of the column-normalised centred design.
     """
     k = R.shape[1]
     norms = np.linalg.norm(R, axis=0)
@@ -246,7 +249,7 @@ def _check_rank(R, n, names):
         zero = [names[j] for j in np.flatnonzero(norms == 0)]
         raise DataError(f"X is rank-deficient: column(s) {', '.join(zero)} are all zeros")
     _, sv, vt = np.linalg.svd(R / norms)
-    tol = sv[0] * max(n, k) * _EPS
+    tol = sv[0] * max(n, k) * _EPS + data_tol
     rank = int(np.sum(sv > tol))
     if rank < k:
         null = vt[-1]
@@ -277,9 +280,12 @@ def _constant_column(X):
     return found[0] if found else None
 
 
-def _format_direction(b, names):
+def _format_direction(b, names, rms=None):
+    """b (normalised to max |b_j| = 1) as text, leaving out entries whose part of X @ b is negligible."""
+    contribution = np.abs(b) * (rms if rms is not None else 1.0)
+    keep = contribution > 1e-9 * contribution.max()
     b = b / np.abs(b).max()
-    return "[" + ", ".join(f"{n}={v:.3g}" for n, v in zip(names, b) if abs(v) > 1e-9) + "]"
+    return "[" + ", ".join(f"{n}={v:.3g}" for n, v, ok in zip(names, b, keep) if ok) + "]"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -323,6 +329,8 @@ class _Standardisation:
     scale: np.ndarray
     const: Optional[int] = None
     const_value: float = 1.0
+    rms: Optional[np.ndarray] = None  # root mean squares of the columns of X (original units)
+    data_tol: float = 0.0  # extra rank tolerance for the rounding of the original entries
 
     @property
     def active(self):
@@ -341,12 +349,26 @@ class _Standardisation:
     def params(self, gamma):
         return self.matrix() @ gamma if self.active else gamma
 
-    def cov(self, cov):
+    def cov(self, cov, names=None):
         if not self.active:
             return cov
         B = self.matrix()
-        out = B @ cov @ B.T
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = B @ cov @ B.T
+        _check_finite_cov(out, names)
         return (out + out.T) / 2
+
+
+def _check_finite_cov(cov, names):
+    """Raise DataError if the covariance in the original units is beyond the float64 range."""
+    bad = ~np.isfinite(np.diag(cov))
+    if bad.any():
+        which = ", ".join(str(names[j]) if names is not None else f"x{j}" for j in np.flatnonzero(bad))
+        raise DataError(
+            f"the variance of the coefficient(s) of {which} exceeds the float64 range (about 1.8e308) in the "
+            "units of X: those columns are extremely small (or their coefficients extremely large); express them "
+            "in other units (e.g. multiply by 1e100)"
+        )
 
 
 def _identity_standardisation(k):
@@ -381,10 +403,33 @@ def _centring_shift(G, constants, n, value):
     return shift
 
 
-def _safe_gram(G, n):
+def _safe_gram(G, n, column):
+    """Whether every entry of G = X'X is finite and every column's mean square is in the safe range.
+
+    ``column(j)`` returns column j of X.
+    """
+    if not np.all(np.isfinite(G)):
+        return False
     d = np.diag(G) / n
     lo, hi = 2.0 ** (-2 * _SAFE_EXPONENT), 2.0 ** (2 * _SAFE_EXPONENT)
-    return bool(np.all(np.isfinite(G)) and np.all((d == 0) | ((d > lo) & (d < hi))))
+    out = ~((d > lo) & (d < hi))
+    # a mean square of 0 is safe only for a column that really is all zeros (not one that underflowed)
+    return not any(d[j] != 0 or np.any(column(j)) for j in np.flatnonzero(out))
+
+
+def _data_tol(natural_norms, centred_norms):
+    r"""Rank-tolerance term for the rounding of the original entries of centred columns.
+
+    Column j, known to a relative eps per entry, is after centring known to
+    :math:`\delta_j = arepsilon \lVert x_j
+Vert / \lVert x_j - m_j
+Vert`; a perturbation with column
+    norms :math:`\delta_j` moves the singular values of the column-normalised design by at most
+    :math:`\sqrt{\sum_j \delta_j^2}` (times 4, for safety).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.where(centred_norms > 0, _EPS * natural_norms / centred_norms, 0.0)
+    return float(4 * np.sqrt(np.sum(delta**2)))
 
 
 def _standardise(X):
@@ -394,14 +439,17 @@ def _standardise(X):
     one new array. The decisions come from X'X, which the rank check needs anyway.
     """
     n, k = X.shape
-    G = _gram(X)
+    with np.errstate(over="ignore", invalid="ignore"):
+        G = _gram(X)
     Z, shift, scale = X, np.zeros(k), np.ones(k)
-    if not _safe_gram(G, n):  # |x| beyond 1e30 or below 1e-30: an exact power-of-two rescaling first
+    if not _safe_gram(G, n, lambda j: X[:, j]):  # |x| beyond 1e30 or below 1e-30: an exact power-of-two rescaling first
         with np.errstate(over="ignore"):
             s0 = _pow2(np.max(np.abs(X), axis=0))
         Z = X / s0
         scale = s0
         G = _gram(Z)
+    natural_norms = np.sqrt(np.diag(G)) * scale
+    data_tol = 0.0
     constants = _constant_columns(Z)
     const = constants[0] if constants else None
     if const is not None:
@@ -410,12 +458,15 @@ def _standardise(X):
             Z = np.subtract(Z, m, out=Z if Z is not X else None)
             shift = scale * m
             G = _gram(Z)
+            data_tol = _data_tol(natural_norms, np.sqrt(np.diag(G)) * scale)
     if Z is not X:  # a copy exists: make every column's root mean square about 1 (exactly, by 2**e)
         s = _pow2(np.sqrt(np.diag(G) / n))
         Z /= s
         G = G / np.outer(s, s)
         scale = scale * s
-    std = _Standardisation(shift, scale, const, float(X[0, const]) if const is not None else 1.0)
+    std = _Standardisation(
+        shift, scale, const, float(X[0, const]) if const is not None else 1.0, natural_norms / np.sqrt(n), data_tol
+    )
     return Z, std, G
 
 
@@ -443,7 +494,7 @@ def _weighted_gram(X, w):
     return (H + H.T) / 2
 
 
-def _full_rank_factor(X, names, G=None):
+def _full_rank_factor(X, names, G=None, data_tol=0.0):
     r"""Check that X has full column rank; return ``(R, G)`` with :math:`R^\top R = G = X^\top X`.
 
     Fast path: :math:`G = X^\top X` (one syrk) and its Cholesky factor. With the columns scaled to
@@ -462,13 +513,13 @@ def _full_rank_factor(X, names, G=None):
     d = np.sqrt(np.diag(G))
     if np.all(d > 0):
         lam_min = np.linalg.eigvalsh(G / np.outer(d, d))[0]
-        if lam_min > 2 * k * n * _EPS:
+        if lam_min > 2 * k * n * _EPS and lam_min > (2 * data_tol) ** 2:
             try:
                 return linalg.cholesky(G), G
             except linalg.LinAlgError:
                 pass
     R = np.linalg.qr(X, mode="r")
-    _check_rank(R, n, names)
+    _check_rank(R, n, names, data_tol)
     return R, G
 
 
@@ -682,7 +733,7 @@ def _raise_separation(found, y, names, std=None):
     if std is not None:  # a direction found on the standardised design, in the original units
         b = std.params(b)
     n = y.size
-    direction = _format_direction(b, names)
+    direction = _format_direction(b, names, None if std is None else std.rms)
     if kind == "complete":
         detail = (
             f"complete separation: the hyperplane X @ b = 0 with b = {direction} has every y = 1 on one side "
@@ -778,31 +829,22 @@ def fit_linear(X, y, *, param_names=None):
     shift, scale = np.zeros(k + 1), np.ones(k + 1)
     R_aug, _ = _qr_augmented(Xa, ya, shift, scale)
     constants = _constant_columns(Xa)
-    shift, scale = _linear_standardisation(Xa, ya, R_aug, constants)
+    shift, scale, norms = _linear_standardisation(Xa, ya, R_aug, constants)
     standardised = bool(shift.any() or np.any(scale != 1.0))
     if standardised:
         R_aug, scale = _qr_augmented(Xa, ya, shift, scale, unit_rms=True)
     R, qty = R_aug[:k, :k], R_aug[:k, k]
-    _check_rank(R, n, names)
+    data_tol = _data_tol(norms[:k], np.linalg.norm(R, axis=0) * scale[:k]) if shift.any() else 0.0
+    _check_rank(R, n, names, data_tol)
     gamma = linalg.solve_triangular(R, qty)
     if n == k:
-        rss, rounding = 0.0, 0.0
+        rss = 0.0
     elif not standardised:
         resid = ya - Xa @ gamma
         rss = float(resid @ resid)
-        rounding = 8 * _EPS * np.sqrt(n) * (np.linalg.norm(ya) + np.linalg.norm(R) * np.linalg.norm(gamma))
     else:
         # |R_aug[k, k]| is the norm of the residual of the standardised problem
         rss = float(R_aug[k, k]) ** 2
-        rounding = 8 * _EPS * np.sqrt(n) * (np.linalg.norm(R_aug[:, k]) + np.linalg.norm(R) * np.linalg.norm(gamma))
-    if n == k or np.sqrt(rss) <= rounding:
-        why = f"n = k = {n}: the fit interpolates the data" if n == k else "y lies in the column space of X"
-        rss_shown = rss * scale[k] ** 2
-        raise NoFiniteMLEError(
-            f"{why} (residual sum of squares {rss_shown:.3g}, zero up to rounding), so sigma2_hat = RSS/n = 0 "
-            "and the Gaussian log-likelihood is unbounded above: no finite MLE of sigma2 exists "
-            "(need noise, or more observations than columns)"
-        )
     Rinv = linalg.solve_triangular(R, np.eye(k))
     cov = (rss / n) * (Rinv @ Rinv.T)
     if standardised:
@@ -814,10 +856,22 @@ def fit_linear(X, y, *, param_names=None):
             gamma[const] += shift[k] * scale[const] / std.const_value
         B = std.matrix()
         beta = B @ gamma
-        cov = scale[k] ** 2 * (B @ cov @ B.T)
+        with np.errstate(over="ignore", invalid="ignore"):
+            cov = scale[k] ** 2 * (B @ cov @ B.T)
+        _check_finite_cov(cov, names)
         rss = rss * scale[k] ** 2
     else:
         beta = gamma
+    # A residual below the rounding of the data themselves (each y_i and x_ij known to a relative
+    # eps) is zero: in the original units, and column by column (so a change of units leaves it alone).
+    rounding = 8 * _EPS * np.sqrt(n) * (norms[k] + float(norms[:k] @ np.abs(beta)))
+    if n == k or np.sqrt(rss) <= rounding:
+        why = f"n = k = {n}: the fit interpolates the data" if n == k else "y lies in the column space of X"
+        raise NoFiniteMLEError(
+            f"{why} (residual sum of squares {rss:.3g}, zero up to rounding), so sigma2_hat = RSS/n = 0 "
+            "and the Gaussian log-likelihood is unbounded above: no finite MLE of sigma2 exists "
+            "(need noise, or more observations than columns)"
+        )
     sigma2 = rss / n
     loglik = -0.5 * n * (np.log(2 * np.pi * sigma2) + 1.0)
     x_shift = shift[:k]
@@ -866,16 +920,17 @@ def _qr_augmented(Xa, ya, shift, scale, unit_rms=False):
 
 
 def _linear_standardisation(Xa, ya, R_aug, constants):
-    r"""Shift and scale (length k + 1, the last for y) for fit_linear; all zeros / ones if none is needed.
+    r"""Shift, scale (length k + 1, the last for y; zeros / ones if not needed) and column norms for fit_linear.
 
     From :math:`G = R^\top R = [X \mid y]^\top [X \mid y]`: if G is out of the safe range, every
     column is first rescaled by a power of two of its largest entry (and G recomputed); with a constant
     column, the columns (and y) whose mean exceeds ``_CENTRE_RATIO`` standard deviations are centred.
     """
     n, k = Xa.shape
-    G = R_aug.T @ R_aug
+    with np.errstate(over="ignore", invalid="ignore"):
+        G = R_aug.T @ R_aug
     scale = np.ones(k + 1)
-    if not _safe_gram(G, n):
+    if not _safe_gram(G, n, lambda j: Xa[:, j] if j < k else ya):
         with np.errstate(over="ignore"):
             scale = _pow2(np.append(np.max(np.abs(Xa), axis=0), np.max(np.abs(ya))))
         R0, _ = _qr_augmented(Xa, ya, np.zeros(k + 1), scale)
@@ -884,7 +939,9 @@ def _linear_standardisation(Xa, ya, R_aug, constants):
     if constants:
         m = _centring_shift(G, constants, n, float(Xa[0, constants[0]]) / scale[constants[0]])
         shift = m * scale
-    return shift, scale
+    with np.errstate(over="ignore"):
+        norms = np.sqrt(np.abs(np.diag(G))) * scale  # of the columns of [X | y], original units
+    return shift, scale, norms
 
 
 def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
@@ -968,7 +1025,7 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     # Newton, the rank check and the separation LP all run on the well-conditioned Z (X itself unless
     # a column has a large offset or an extreme scale); the results are mapped back exactly.
     Z, std, gram = _standardise(Xa)
-    R, gram = _full_rank_factor(Z, names, gram)
+    R, gram = _full_rank_factor(Z, names, gram, std.data_tol)
 
     if ya.min() == ya.max():
         label = int(ya[0])
@@ -1029,7 +1086,7 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
         _warn_not_converged("fit_logistic", reason, dec, tol)
     return MLEResult(
         params=std.params(beta),
-        cov=std.cov(_inverse_information(H)),
+        cov=std.cov(_inverse_information(H), names),
         loglik=ll,
         nobs=n,
         converged=converged,
@@ -1109,7 +1166,7 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
     n, k = Xa.shape
     Z, std, gram = _standardise(Xa)  # as in fit_logistic
-    R, _ = _full_rank_factor(Z, names, gram)
+    R, _ = _full_rank_factor(Z, names, gram, std.data_tol)
 
     if not ya.any():
         const = std.const
@@ -1147,7 +1204,7 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
         _warn_not_converged("fit_poisson", reason, dec, tol)
     return MLEResult(
         params=std.params(beta),
-        cov=std.cov(_inverse_information(H)),
+        cov=std.cov(_inverse_information(H), names),
         loglik=ll,
         nobs=n,
         converged=converged,
@@ -1179,7 +1236,7 @@ def _raise_no_poisson_mle(X, y, names, std=None):
     if std is not None:
         b = std.params(b)
     raise NoFiniteMLEError(
-        f"no finite MLE: along the direction b = {_format_direction(b, names)} every observation with y > 0 "
+        f"no finite MLE: along the direction b = {_format_direction(b, names, None if std is None else std.rms)} every observation with y > 0 "
         f"keeps its fitted mean (x_i'b = 0) while the fitted means of {driven} observation(s) with y = 0 "
         "shrink towards 0, so the log-likelihood increases forever and the coefficients would run off to "
         "+/-inf. Typical cause: a regressor (e.g. a dummy) that is non-zero only where the count is 0; drop it "
