@@ -19,6 +19,7 @@ certified by a linear program, and warn (``RuntimeWarning``, ``converged=False``
 method stops before its convergence test is met.
 """
 
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Optional
@@ -132,8 +133,7 @@ def _as_real_array(a, name):
     if kind == "O":
         flat = arr.ravel()
         for i, v in enumerate(flat):
-            if isinstance(v, (complex, np.complexfloating, str, bytes)) or v is None:
-                kind = "c" if isinstance(v, (complex, np.complexfloating)) else "U"
+            if not isinstance(v, numbers.Real):  # complex, str, None, dates, pd.NA, ...
                 pos = np.unravel_index(i, arr.shape) if arr.ndim else ()
                 raise DataError(
                     f"{name} must contain real numbers only; entry {tuple(int(p) for p in pos)} is {v!r} "
@@ -152,7 +152,7 @@ def _as_real_array(a, name):
             f"defined for real data only: pass np.real({name}) if the imaginary parts are meaningless"
         )
     if kind in "USa":
-        first = arr.ravel()[0] if arr.size else ""
+        first = str(arr.ravel()[0]) if arr.size else ""
         raise DataError(
             f"{name} must be numeric, got strings (dtype {arr.dtype}, e.g. {first!r}); convert the "
             "column(s) to numbers first (e.g. dummies for categories)"
@@ -234,14 +234,15 @@ def _prepare(X, y, param_names):
     return Xa, ya, param_names
 
 
-def _check_rank(R, n, names, data_tol=0.0):
+def _check_rank(R, n, names, data_tol=0.0, std=None):
     """Raise DataError unless the upper-triangular R (from X = QR) has full numerical rank.
 
     The singular values of R are those of X; each column is first scaled to unit length, so the
     verdict does not depend on the units of the regressors. ``data_tol`` is added to the tolerance:
     for a design centred internally it bounds how far the rounding of the *original* entries (each
     known to a relative eps, so a column with offset m and spread sd only to eps |m| / sd of its
-    spread) can move the singular values of the column-normalised centred design.
+    spread) can move the singular values of the column-normalised centred design. With ``std`` (R is
+    then that of the standardised design), the collinear combination is reported in the original columns.
     """
     k = R.shape[1]
     norms = np.linalg.norm(R, axis=0)
@@ -252,8 +253,11 @@ def _check_rank(R, n, names, data_tol=0.0):
     tol = sv[0] * max(n, k) * _EPS + data_tol
     rank = int(np.sum(sv > tol))
     if rank < k:
-        null = vt[-1]
-        involved = [names[j] for j in np.flatnonzero(np.abs(null) > 1e-3 * np.abs(null).max())]
+        null = np.abs(vt[-1])
+        if std is not None and std.active:
+            # the combination Z v = 0 is X (B v) = 0; weigh each coefficient by its column's size
+            null = np.abs(std.matrix() @ (vt[-1] / norms)) * std.rms
+        involved = [names[j] for j in np.flatnonzero(null > 1e-3 * null.max())]
         raise DataError(
             f"X is rank-deficient: numerical matrix rank {rank} < {k} columns (smallest singular value of "
             f"the column-normalised X is {sv[-1]:.3g}, tolerance {tol:.3g}); a linear combination of the "
@@ -494,7 +498,7 @@ def _weighted_gram(X, w):
     return (H + H.T) / 2
 
 
-def _full_rank_factor(X, names, G=None, data_tol=0.0):
+def _full_rank_factor(X, names, G=None, data_tol=0.0, std=None):
     r"""Check that X has full column rank; return ``(R, G)`` with :math:`R^\top R = G = X^\top X`.
 
     Fast path: :math:`G = X^\top X` (one syrk) and its Cholesky factor. With the columns scaled to
@@ -519,7 +523,7 @@ def _full_rank_factor(X, names, G=None, data_tol=0.0):
             except linalg.LinAlgError:
                 pass
     R = np.linalg.qr(X, mode="r")
-    _check_rank(R, n, names, data_tol)
+    _check_rank(R, n, names, data_tol, std)
     return R, G
 
 
@@ -834,8 +838,12 @@ def fit_linear(X, y, *, param_names=None):
     if standardised:
         R_aug, scale = _qr_augmented(Xa, ya, shift, scale, unit_rms=True)
     R, qty = R_aug[:k, :k], R_aug[:k, k]
+    const = constants[0] if constants else None
+    std = _Standardisation(
+        shift[:k], scale[:k], const, float(Xa[0, const]) if constants else 1.0, norms[:k] / np.sqrt(n)
+    )
     data_tol = _data_tol(norms[:k], np.linalg.norm(R, axis=0) * scale[:k]) if shift.any() else 0.0
-    _check_rank(R, n, names, data_tol)
+    _check_rank(R, n, names, data_tol, std if standardised else None)
     gamma = linalg.solve_triangular(R, qty)
     if n == k:
         rss = 0.0
@@ -848,8 +856,6 @@ def fit_linear(X, y, *, param_names=None):
     Rinv = linalg.solve_triangular(R, np.eye(k))
     cov = (rss / n) * (Rinv @ Rinv.T)
     if standardised:
-        const = constants[0] if constants else None
-        std = _Standardisation(shift[:k], scale[:k], const, float(Xa[0, const]) if constants else 1.0)
         # y = m_y + s_y y~ and y~ = Z gamma + e:  y = Z (s_y gamma + m_y / z_c e_c) + s_y e
         gamma = scale[k] * gamma
         if const is not None:
@@ -1025,7 +1031,7 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     # Newton, the rank check and the separation LP all run on the well-conditioned Z (X itself unless
     # a column has a large offset or an extreme scale); the results are mapped back exactly.
     Z, std, gram = _standardise(Xa)
-    R, gram = _full_rank_factor(Z, names, gram, std.data_tol)
+    R, gram = _full_rank_factor(Z, names, gram, std.data_tol, std)
 
     if ya.min() == ya.max():
         label = int(ya[0])
@@ -1166,7 +1172,7 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
     n, k = Xa.shape
     Z, std, gram = _standardise(Xa)  # as in fit_logistic
-    R, _ = _full_rank_factor(Z, names, gram, std.data_tol)
+    R, _ = _full_rank_factor(Z, names, gram, std.data_tol, std)
 
     if not ya.any():
         const = std.const
