@@ -4,7 +4,14 @@ The design matrix `X` is used exactly as given: add a column of ones yourself if
 should have an intercept (as in statsmodels). All three fitters
 
 - validate their input and raise :class:`~mlelib.errors.DataError` naming the problem
-  (wrong shape, NaN/inf, labels or counts outside the support, a rank-deficient design);
+  (complex, string or date input, wrong shape, NaN/inf, labels or counts outside the support, a
+  rank-deficient design); integer and boolean arrays become float64;
+- are equivariant under affine changes of the columns: when X has a constant column (an
+  intercept) and another column's mean exceeds 4 of its standard deviations (a year, a timestamp,
+  an income in cents), the fit runs on the centred and rescaled design and the estimates and
+  covariance are mapped back by the exact linear reparametrisation, so a column shifted by 1e9
+  or scaled by 1e-6 gives the same fitted values, log-likelihood and (transformed) standard errors;
+  rank, separation and convergence are judged on that well-conditioned design;
 - never form an :math:`n \times n` matrix: memory is :math:`O(nk)`, a few :math:`n \times k`
   temporaries at most, so :math:`n = 10^6` rows with :math:`k = 10` columns is routine;
 - never invert :math:`X^\top X` to get the estimate: least squares goes through a QR
@@ -987,7 +994,9 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Warns
     -----
     RuntimeWarning
-        If Newton's method stops before its convergence test is met (then ``converged=False``).
+        If Newton's method stops before its convergence test is met (then ``converged=False``). The
+    test, half the squared Newton decrement <= `tol`, is invariant under reparametrisation and is
+    checked again at the estimate returned.
 
     Notes
     -----
