@@ -4,7 +4,14 @@ The design matrix `X` is used exactly as given: add a column of ones yourself if
 should have an intercept (as in statsmodels). All three fitters
 
 - validate their input and raise :class:`~mlelib.errors.DataError` naming the problem
-  (wrong shape, NaN/inf, labels or counts outside the support, a rank-deficient design);
+  (complex, string or date input, wrong shape, NaN/inf, labels or counts outside the support, a
+  rank-deficient design); integer and boolean arrays become float64;
+- are equivariant under affine changes of the columns: when X has a constant column (an
+  intercept) and another column's mean exceeds 4 of its standard deviations (a year, a timestamp,
+  an income in cents), the fit runs on the centred and rescaled design and the estimates and
+  covariance are mapped back by the exact linear reparametrisation, so a column shifted by 1e9
+  or scaled by 1e-6 gives the same fitted values, log-likelihood and (transformed) standard errors;
+  rank, separation and convergence are judged on that well-conditioned design;
 - never form an :math:`n \times n` matrix: memory is :math:`O(nk)`, a few :math:`n \times k`
   temporaries at most, so :math:`n = 10^6` rows with :math:`k = 10` columns is routine;
 - never invert :math:`X^\top X` to get the estimate: least squares goes through a QR
@@ -19,8 +26,10 @@ certified by a linear program, and warn (``RuntimeWarning``, ``converged=False``
 method stops before its convergence test is met.
 """
 
+import numbers
 import warnings
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from scipy import linalg, optimize, special
@@ -117,42 +126,113 @@ class LinearRegressionResult(MLEResult):
 # input validation
 
 
+def _as_real_array(a, name):
+    """``a`` as a float64 array, refusing complex numbers, strings, dates and other non-real input.
+
+    Integer and boolean arrays become float64. Nothing is made real silently: a complex array is
+    an error even when its imaginary parts are zero.
+    """
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as exc:  # e.g. ragged nested lists
+        raise DataError(f"{name} must be a rectangular array of real numbers; could not read it ({exc})") from None
+    kind = arr.dtype.kind
+    if kind == "O":
+        flat = arr.ravel()
+        for i, v in enumerate(flat):
+            if not isinstance(v, numbers.Real):  # complex, str, None, dates, pd.NA, ...
+                pos = np.unravel_index(i, arr.shape) if arr.ndim else ()
+                raise DataError(
+                    f"{name} must contain real numbers only; entry {tuple(int(p) for p in pos)} is {v!r} "
+                    f"({type(v).__name__})"
+                )
+    if kind == "c":
+        imag = np.imag(arr)
+        nz = np.flatnonzero(imag.ravel() != 0)
+        where = (
+            f"first non-zero imaginary part at flat position {nz[0]}: {arr.ravel()[nz[0]]!r}"
+            if nz.size
+            else "all imaginary parts are zero"
+        )
+        raise DataError(
+            f"{name} must be real, got a complex array (dtype {arr.dtype}; {where}); the likelihood is "
+            f"defined for real data only: pass np.real({name}) if the imaginary parts are meaningless"
+        )
+    if kind in "USa":
+        first = str(arr.ravel()[0]) if arr.size else ""
+        raise DataError(
+            f"{name} must be numeric, got strings (dtype {arr.dtype}, e.g. {first!r}); convert the "
+            "column(s) to numbers first (e.g. dummies for categories)"
+        )
+    if kind in "mM":
+        raise DataError(
+            f"{name} must be numeric, got dates/times (dtype {arr.dtype}); convert them to numbers first "
+            "(e.g. years or days since a reference date)"
+        )
+    if kind not in "biufO":
+        raise DataError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    try:
+        return arr.astype(float, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be numeric; could not convert it to floats ({exc})") from None
+
+
 def _as_design(X):
     """Return X as a finite 2-D float array (no copy if it already is one) and its column names."""
     names = tuple(str(c) for c in X.columns) if hasattr(X, "columns") else None
-    try:
-        arr = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"X must be numeric; could not convert it to floats ({exc})") from None
+    arr = _as_real_array(X, "X")
     if arr.ndim != 2:
         raise DataError(
             f"X must be a 2-D design matrix (n rows, k columns), got {arr.ndim}-D with shape {arr.shape}; "
             "for a single regressor pass x[:, None], and add a column of ones for an intercept"
         )
     if arr.size == 0:
-        raise DataError(f"X is empty (shape {arr.shape}): need at least one row and one column")
+        raise DataError(
+            f"X is empty (shape {arr.shape}): need at least one row and one column (n >= 1 rows, k >= 1 columns)"
+        )
     bad = ~np.isfinite(arr)
     if bad.any():
         rows, cols = np.nonzero(bad)
         raise DataError(
             f"X contains {rows.size} non-finite value(s) (NaN or inf), first {arr[rows[0], cols[0]]} "
-            f"at row {rows[0]}, column {cols[0]}"
+            f"at row {rows[0]}, column {cols[0]}; every entry must be a finite real number"
         )
     return arr, names
+
+
+def _check_param_names(param_names, k):
+    if isinstance(param_names, (str, bytes)):
+        raise DataError(
+            f"param_names must be a sequence of {k} names (one per column of X), got the single string "
+            f"{param_names!r}"
+        )
+    try:
+        names = tuple(str(p) for p in param_names)
+    except TypeError:
+        raise DataError(
+            f"param_names must be a sequence of {k} names (one per column of X), got {param_names!r}"
+        ) from None
+    if len(names) != k:
+        raise DataError(
+            f"param_names has {len(names)} entries {list(names)} but X has {k} columns: need exactly one name "
+            "per column"
+        )
+    return names
 
 
 def _prepare(X, y, param_names):
     """Validate (X, y) together; return the float arrays and the parameter names."""
     Xa, frame_names = _as_design(X)
-    ya = as_sample(y, "y")
+    ya = as_sample(_as_real_array(y, "y"), "y")
     n, k = Xa.shape
     if ya.size != n:
-        raise DataError(f"X has {n} rows but y has {ya.size} entries: need one response per row of X")
+        raise DataError(
+            f"X has {n} rows but y has {ya.size} entries (shapes {Xa.shape} and {ya.shape}): need one "
+            "response per row of X"
+        )
     if param_names is None:
         param_names = frame_names if frame_names is not None else tuple(f"x{j}" for j in range(k))
-    param_names = tuple(str(p) for p in param_names)
-    if len(param_names) != k:
-        raise DataError(f"param_names has {len(param_names)} entries but X has {k} columns")
+    param_names = _check_param_names(param_names, k)
     if n < k:
         raise DataError(
             f"X has fewer rows ({n}) than columns ({k}), so its rank is at most {n} < {k}: "
@@ -161,11 +241,15 @@ def _prepare(X, y, param_names):
     return Xa, ya, param_names
 
 
-def _check_rank(R, n, names):
+def _check_rank(R, n, names, data_tol=0.0, std=None):
     """Raise DataError unless the upper-triangular R (from X = QR) has full numerical rank.
 
     The singular values of R are those of X; each column is first scaled to unit length, so the
-    verdict does not depend on the units of the regressors.
+    verdict does not depend on the units of the regressors. ``data_tol`` is added to the tolerance:
+    for a design centred internally it bounds how far the rounding of the *original* entries (each
+    known to a relative eps, so a column with offset m and spread sd only to eps |m| / sd of its
+    spread) can move the singular values of the column-normalised centred design. With ``std`` (R is
+    then that of the standardised design), the collinear combination is reported in the original columns.
     """
     k = R.shape[1]
     norms = np.linalg.norm(R, axis=0)
@@ -173,11 +257,14 @@ def _check_rank(R, n, names):
         zero = [names[j] for j in np.flatnonzero(norms == 0)]
         raise DataError(f"X is rank-deficient: column(s) {', '.join(zero)} are all zeros")
     _, sv, vt = np.linalg.svd(R / norms)
-    tol = sv[0] * max(n, k) * _EPS
+    tol = sv[0] * max(n, k) * _EPS + data_tol
     rank = int(np.sum(sv > tol))
     if rank < k:
-        null = vt[-1]
-        involved = [names[j] for j in np.flatnonzero(np.abs(null) > 1e-3 * np.abs(null).max())]
+        null = np.abs(vt[-1])
+        if std is not None and std.active:
+            # the combination Z v = 0 is X (B v) = 0; weigh each coefficient by its column's size
+            null = np.abs(std.matrix() @ (vt[-1] / norms)) * std.rms
+        involved = [names[j] for j in np.flatnonzero(null > 1e-3 * null.max())]
         raise DataError(
             f"X is rank-deficient: numerical matrix rank {rank} < {k} columns (smallest singular value of "
             f"the column-normalised X is {sv[-1]:.3g}, tolerance {tol:.3g}); a linear combination of the "
@@ -187,17 +274,211 @@ def _check_rank(R, n, names):
         )
 
 
+def _constant_columns(X):
+    """Indices of the non-zero constant columns of X (an intercept first), cheaply.
+
+    Candidates are the columns equal in four sampled rows; only those are compared in full.
+    """
+    n = X.shape[0]
+    rows = X[[0, n // 3, (2 * n) // 3, n - 1]]
+    candidates = np.flatnonzero(np.all(rows == rows[0], axis=0) & (rows[0] != 0))
+    return [int(j) for j in candidates if np.all(X[:, j] == X[0, j])]
+
+
 def _constant_column(X):
     """Index of a non-zero constant column of X (an intercept), or None."""
-    first = X[0]
-    same = np.all(X == first, axis=0) & (first != 0)
-    hits = np.flatnonzero(same)
-    return int(hits[0]) if hits.size else None
+    found = _constant_columns(X)
+    return found[0] if found else None
 
 
-def _format_direction(b, names):
+def _format_direction(b, names, rms=None):
+    """b (normalised to max |b_j| = 1) as text, leaving out entries whose part of X @ b is negligible."""
+    contribution = np.abs(b) * (rms if rms is not None else 1.0)
+    keep = contribution > 1e-9 * contribution.max()
     b = b / np.abs(b).max()
-    return "[" + ", ".join(f"{n}={v:.3g}" for n, v in zip(names, b) if abs(v) > 1e-9) + "]"
+    return "[" + ", ".join(f"{n}={v:.3g}" for n, v, ok in zip(names, b, keep) if ok) + "]"
+
+
+# ----------------------------------------------------------------------------------------------
+# standardisation: the fits run on a well-conditioned design Z, the results are mapped back to X
+
+# A non-constant column is centred (when X has a constant column) once its mean exceeds this many
+# standard deviations: the offset then costs about log10(ratio**2) digits of the information
+# matrix, and below it centring would change nothing but the last bits of ordinary fits.
+_CENTRE_RATIO = 4.0
+# Columns with a root mean square outside [2**-_SAFE_EXPONENT, 2**_SAFE_EXPONENT] are rescaled
+# by a power of two (exact), so that X'X can neither overflow nor underflow.
+_SAFE_EXPONENT = 100
+
+
+def _pow2(v):
+    """The power of two nearest to each positive entry of v (1 where v is 0 or not finite)."""
+    v = np.asarray(v, dtype=float)
+    ok = np.isfinite(v) & (v > 0)
+    return np.where(ok, np.ldexp(1.0, np.round(np.log2(np.where(ok, v, 1.0))).astype(int)), 1.0)
+
+
+def _gram(X):
+    G = X.T @ X
+    return (G + G.T) / 2
+
+
+@dataclass(frozen=True)
+class _Standardisation:
+    r"""The affine change of columns :math:`Z = (X - \mathbf 1 m^\top)\,\operatorname{diag}(s)^{-1}`.
+
+    `shift` m is zero except for centred columns (only when X has a constant column `const`, whose
+    own shift is 0), `scale` s holds powers of two, so dividing by it is exact. Then
+    :math:`X\beta = Z\gamma` with :math:`\gamma_j = s_j\beta_j` (j not the constant column c) and
+    :math:`\gamma_c = s_c\beta_c + (m^\top\beta)/z_c`, :math:`z_c = a/s_c` the constant value of
+    :math:`Z_c` (a that of :math:`X_c`). Hence :math:`\beta = B\gamma` with B = diag(1/s) plus the
+    row :math:`B_{cj} = -m_j/(a s_j)`, and the covariance maps as :math:`B\Sigma_\gamma B^\top`:
+    the fit on Z, mapped back, is the exact reparametrisation of the fit on X.
+    """
+
+    shift: np.ndarray
+    scale: np.ndarray
+    const: Optional[int] = None
+    const_value: float = 1.0
+    rms: Optional[np.ndarray] = None  # root mean squares of the columns of X (original units)
+    data_tol: float = 0.0  # extra rank tolerance for the rounding of the original entries
+
+    @property
+    def active(self):
+        return bool(self.shift.any() or np.any(self.scale != 1.0))
+
+    def matrix(self):
+        """B, with params = B @ (params of the fit on Z)."""
+        B = np.diag(1.0 / self.scale)
+        if self.const is not None:
+            c = self.const
+            row = -self.shift / (self.const_value * self.scale)
+            row[c] = 1.0 / self.scale[c]
+            B[c] = row
+        return B
+
+    def params(self, gamma):
+        return self.matrix() @ gamma if self.active else gamma
+
+    def cov(self, cov, names=None):
+        if not self.active:
+            return cov
+        B = self.matrix()
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = B @ cov @ B.T
+        _check_finite_cov(out, names)
+        return (out + out.T) / 2
+
+
+def _check_finite_cov(cov, names):
+    """Raise DataError if the covariance in the original units is beyond the float64 range."""
+    bad = ~np.isfinite(np.diag(cov))
+    if bad.any():
+        which = ", ".join(str(names[j]) if names is not None else f"x{j}" for j in np.flatnonzero(bad))
+        raise DataError(
+            f"the variance of the coefficient(s) of {which} exceeds the float64 range (about 1.8e308) in the "
+            "units of X: those columns are extremely small (or their coefficients extremely large); express them "
+            "in other units (e.g. multiply by 1e100)"
+        )
+
+
+def _identity_standardisation(k):
+    return _Standardisation(np.zeros(k), np.ones(k))
+
+
+def _shifted_matvec(X, shift, beta):
+    r""":math:`X\beta`, computed as :math:`(X - \mathbf 1 m^\top)\beta + m^\top\beta` in blocks of rows.
+
+    For a column with a large offset m the plain product loses the digits that the offset and the
+    intercept cancel; the blocks keep the temporary at ``_GRAM_BLOCK`` rows.
+    """
+    if not shift.any():
+        return X @ beta
+    n = X.shape[0]
+    out = np.empty(n)
+    for start in range(0, n, _GRAM_BLOCK):
+        out[start : start + _GRAM_BLOCK] = (X[start : start + _GRAM_BLOCK] - shift) @ beta
+    return out + float(shift @ beta)
+
+
+def _centring_shift(G, constants, n, value):
+    """Column means to subtract (0 where not needed), from the Gram matrix and the constant column.
+
+    ``constants`` lists the constant columns, the first being the intercept; the others are never
+    centred (that would turn them into zero columns): the rank check names them as collinear.
+    """
+    mean = G[constants[0]] / (value * n)
+    var = np.diag(G) / n - mean**2
+    shift = np.where(mean**2 > _CENTRE_RATIO**2 * var, mean, 0.0)
+    shift[constants] = 0.0
+    return shift
+
+
+def _safe_gram(G, n, column):
+    """Whether every entry of G = X'X is finite and every column's mean square is in the safe range.
+
+    ``column(j)`` returns column j of X.
+    """
+    if not np.all(np.isfinite(G)):
+        return False
+    d = np.diag(G) / n
+    lo, hi = 2.0 ** (-2 * _SAFE_EXPONENT), 2.0 ** (2 * _SAFE_EXPONENT)
+    out = ~((d > lo) & (d < hi))
+    # a mean square of 0 is safe only for a column that really is all zeros (not one that underflowed)
+    return not any(d[j] != 0 or np.any(column(j)) for j in np.flatnonzero(out))
+
+
+def _data_tol(natural_norms, centred_norms):
+    r"""Rank-tolerance term for the rounding of the original entries of centred columns.
+
+    Column j, known to a relative eps per entry, is after centring known to
+    :math:`\delta_j = arepsilon \lVert x_j
+Vert / \lVert x_j - m_j
+Vert`; a perturbation with column
+    norms :math:`\delta_j` moves the singular values of the column-normalised design by at most
+    :math:`\sqrt{\sum_j \delta_j^2}` (times 4, for safety).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.where(centred_norms > 0, _EPS * natural_norms / centred_norms, 0.0)
+    return float(4 * np.sqrt(np.sum(delta**2)))
+
+
+def _standardise(X):
+    """Choose and apply the standardisation of X. Returns ``(Z, std, G)`` with G = Z'Z.
+
+    Z is X itself (no copy, std the identity) unless a column must be centred or rescaled; then Z is
+    one new array. The decisions come from X'X, which the rank check needs anyway.
+    """
+    n, k = X.shape
+    with np.errstate(over="ignore", invalid="ignore"):
+        G = _gram(X)
+    Z, shift, scale = X, np.zeros(k), np.ones(k)
+    if not _safe_gram(G, n, lambda j: X[:, j]):  # |x| beyond 1e30 or below 1e-30: an exact power-of-two rescaling first
+        with np.errstate(over="ignore"):
+            s0 = _pow2(np.max(np.abs(X), axis=0))
+        Z = X / s0
+        scale = s0
+        G = _gram(Z)
+    natural_norms = np.sqrt(np.diag(G)) * scale
+    data_tol = 0.0
+    constants = _constant_columns(Z)
+    const = constants[0] if constants else None
+    if const is not None:
+        m = _centring_shift(G, constants, n, float(Z[0, const]))
+        if m.any():
+            Z = np.subtract(Z, m, out=Z if Z is not X else None)
+            shift = scale * m
+            G = _gram(Z)
+            data_tol = _data_tol(natural_norms, np.sqrt(np.diag(G)) * scale)
+    if Z is not X:  # a copy exists: make every column's root mean square about 1 (exactly, by 2**e)
+        s = _pow2(np.sqrt(np.diag(G) / n))
+        Z /= s
+        G = G / np.outer(s, s)
+        scale = scale * s
+    std = _Standardisation(
+        shift, scale, const, float(X[0, const]) if const is not None else 1.0, natural_norms / np.sqrt(n), data_tol
+    )
+    return Z, std, G
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,7 +505,7 @@ def _weighted_gram(X, w):
     return (H + H.T) / 2
 
 
-def _full_rank_factor(X, names):
+def _full_rank_factor(X, names, G=None, data_tol=0.0, std=None):
     r"""Check that X has full column rank; return ``(R, G)`` with :math:`R^\top R = G = X^\top X`.
 
     Fast path: :math:`G = X^\top X` (one syrk) and its Cholesky factor. With the columns scaled to
@@ -238,18 +519,18 @@ def _full_rank_factor(X, names):
     iterations, which is why it is not the default.
     """
     n, k = X.shape
-    G = X.T @ X
-    G = (G + G.T) / 2
+    if G is None:
+        G = _gram(X)
     d = np.sqrt(np.diag(G))
     if np.all(d > 0):
         lam_min = np.linalg.eigvalsh(G / np.outer(d, d))[0]
-        if lam_min > 2 * k * n * _EPS:
+        if lam_min > 2 * k * n * _EPS and lam_min > (2 * data_tol) ** 2:
             try:
                 return linalg.cholesky(G), G
             except linalg.LinAlgError:
                 pass
     R = np.linalg.qr(X, mode="r")
-    _check_rank(R, n, names)
+    _check_rank(R, n, names, data_tol, std)
     return R, G
 
 
@@ -357,6 +638,12 @@ def _newton(X, loglik, working, beta, tol, maxiter, certificate=None, H0=None):
         if not accepted:
             reason = "step-halving could not increase the log-likelihood"
             break
+    if converged:
+        # the claim is checked at the estimate returned (after the polishing step), not before it
+        _, dec = _newton_step(g, H)
+        if not (np.isfinite(dec) and dec / 2 <= tol):
+            converged = False
+            reason = "the Newton decrement at the final estimate exceeds the tolerance"
     return beta, eta, ll, H, w, niter, converged, reason, dec
 
 
@@ -370,10 +657,16 @@ def _warn_not_converged(func, reason, dec, tol):
 
 
 def _check_options(tol, maxiter):
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive number, got {tol}")
-    if int(maxiter) != maxiter or maxiter < 1:
-        raise ValueError(f"maxiter must be a positive integer, got {maxiter}")
+    real = isinstance(tol, (int, float, np.integer, np.floating)) and not isinstance(tol, (bool, np.bool_))
+    if not (real and np.isfinite(tol) and tol > 0):
+        raise ValueError(
+            f"tol must be a positive finite number (a log-likelihood gain, e.g. 1e-10), got {tol!r}"
+        )
+    integer = (isinstance(maxiter, (int, np.integer)) and not isinstance(maxiter, (bool, np.bool_))) or (
+        isinstance(maxiter, (float, np.floating)) and float(maxiter).is_integer()
+    )
+    if not (integer and maxiter >= 1):
+        raise ValueError(f"maxiter must be a positive integer (e.g. 100), got {maxiter!r}")
     return float(tol), int(maxiter)
 
 
@@ -446,10 +739,12 @@ def _poisson_recession(X, y):
     return b / scale, driven
 
 
-def _raise_separation(found, y, names):
+def _raise_separation(found, y, names, std=None):
     b, kind, on_boundary = found
+    if std is not None:  # a direction found on the standardised design, in the original units
+        b = std.params(b)
     n = y.size
-    direction = _format_direction(b, names)
+    direction = _format_direction(b, names, None if std is None else std.rms)
     if kind == "complete":
         detail = (
             f"complete separation: the hyperplane X @ b = 0 with b = {direction} has every y = 1 on one side "
@@ -538,37 +833,64 @@ def fit_linear(X, y, *, param_names=None):
     """
     Xa, ya, names = _prepare(X, y, param_names)
     n, k = Xa.shape
-    # One Householder QR of the augmented [X | y]: its leading k x k block is R of X = QR and the
-    # top of its last column is Q'y, so the thin Q (an n x k array) is never formed.
-    # LAPACK wants column-major storage; building [X | y] in it costs one copy of X, and no more.
-    aug = np.empty((n, k + 1), order="F")
-    aug[:, :k], aug[:, k] = Xa, ya
-    # LAPACK's geqrf directly: scipy's qr(mode="r") would return an n x (k+1) triangle of zeros
-    qr, _, _, info = linalg.lapack.dgeqrf(aug, overwrite_a=True)
-    if info != 0:  # pragma: no cover - only for invalid arguments, which cannot happen here
-        raise RuntimeError(f"LAPACK dgeqrf failed with info = {info}")
-    R_aug = np.triu(qr[: k + 1])
-    del aug, qr
+    # One Householder QR of the augmented [X | y] (see _qr_augmented). Its R also gives
+    # [X | y]'[X | y] = R'R, from which _linear_standardisation decides whether a column (or y)
+    # has an offset large against its spread; only then is the QR repeated on the standardised
+    # [Z | y~] (filled into the same kind of column-major copy: still one copy of X).
+    shift, scale = np.zeros(k + 1), np.ones(k + 1)
+    R_aug, _ = _qr_augmented(Xa, ya, shift, scale)
+    constants = _constant_columns(Xa)
+    shift, scale, norms = _linear_standardisation(Xa, ya, R_aug, constants)
+    standardised = bool(shift.any() or np.any(scale != 1.0))
+    if standardised:
+        R_aug, scale = _qr_augmented(Xa, ya, shift, scale, unit_rms=True)
     R, qty = R_aug[:k, :k], R_aug[:k, k]
-    _check_rank(R, n, names)
-    beta = linalg.solve_triangular(R, qty)
-    resid = ya - Xa @ beta
-    rss = float(resid @ resid)
-    rounding = 8 * _EPS * np.sqrt(n) * (np.linalg.norm(ya) + np.linalg.norm(R) * np.linalg.norm(beta))
+    const = constants[0] if constants else None
+    std = _Standardisation(
+        shift[:k], scale[:k], const, float(Xa[0, const]) if constants else 1.0, norms[:k] / np.sqrt(n)
+    )
+    data_tol = _data_tol(norms[:k], np.linalg.norm(R, axis=0) * scale[:k]) if shift.any() else 0.0
+    _check_rank(R, n, names, data_tol, std if standardised else None)
+    gamma = linalg.solve_triangular(R, qty)
+    if n == k:
+        rss = 0.0
+    elif not standardised:
+        resid = ya - Xa @ gamma
+        rss = float(resid @ resid)
+    else:
+        # |R_aug[k, k]| is the norm of the residual of the standardised problem
+        rss = float(R_aug[k, k]) ** 2
+    Rinv = linalg.solve_triangular(R, np.eye(k))
+    cov = (rss / n) * (Rinv @ Rinv.T)
+    if standardised:
+        # y = m_y + s_y y~ and y~ = Z gamma + e:  y = Z (s_y gamma + m_y / z_c e_c) + s_y e
+        gamma = scale[k] * gamma
+        if const is not None:
+            gamma[const] += shift[k] * scale[const] / std.const_value
+        B = std.matrix()
+        beta = B @ gamma
+        with np.errstate(over="ignore", invalid="ignore"):
+            cov = scale[k] ** 2 * (B @ cov @ B.T)
+        _check_finite_cov(cov, names)
+        rss = rss * scale[k] ** 2
+    else:
+        beta = gamma
+    # A residual below the rounding of the data themselves (each y_i and x_ij known to a relative
+    # eps) is zero: in the original units, and column by column (so a change of units leaves it alone).
+    rounding = 8 * _EPS * np.sqrt(n) * (norms[k] + float(norms[:k] @ np.abs(beta)))
     if n == k or np.sqrt(rss) <= rounding:
         why = f"n = k = {n}: the fit interpolates the data" if n == k else "y lies in the column space of X"
         raise NoFiniteMLEError(
-            f"{why} (residual sum of squares {rss:.3g}, zero up to rounding), so sigma2_hat = RSS/n = 0 and "
-            "the Gaussian log-likelihood is unbounded above: no finite MLE of sigma2 exists "
+            f"{why} (residual sum of squares {rss:.3g}, zero up to rounding), so sigma2_hat = RSS/n = 0 "
+            "and the Gaussian log-likelihood is unbounded above: no finite MLE of sigma2 exists "
             "(need noise, or more observations than columns)"
         )
     sigma2 = rss / n
-    Rinv = linalg.solve_triangular(R, np.eye(k))
-    cov = sigma2 * (Rinv @ Rinv.T)
     loglik = -0.5 * n * (np.log(2 * np.pi * sigma2) + 1.0)
+    x_shift = shift[:k]
 
     def negloglik(params):
-        r = ya - Xa @ np.asarray(params, dtype=float)
+        r = ya - _shifted_matvec(Xa, x_shift, np.asarray(params, dtype=float))
         return 0.5 * n * (np.log(2 * np.pi * (r @ r) / n) + 1.0)
 
     return LinearRegressionResult(
@@ -583,6 +905,56 @@ def fit_linear(X, y, *, param_names=None):
         negloglik=negloglik,
         sigma2=sigma2,
     )
+
+
+def _qr_augmented(Xa, ya, shift, scale, unit_rms=False):
+    r"""R of the Householder QR of :math:`[(X - m)/s \mid (y - m_y)/s_y]` (shift and scale of length k + 1).
+
+    One column-major copy of the data (LAPACK wants that storage), factorised in place by LAPACK's
+    geqrf: scipy's ``qr(mode="r")`` would return an n x (k+1) triangle of zeros, and the thin Q
+    is never formed. With ``unit_rms`` each column is further divided by the power of two nearest
+    to its root mean square (exact). Returns ``(R, scale)``, the latter the total column scales.
+    """
+    n, k = Xa.shape
+    aug = np.empty((n, k + 1), order="F")
+    aug[:, :k], aug[:, k] = Xa, ya
+    if shift.any():
+        aug -= shift
+    if np.any(scale != 1.0):
+        aug /= scale
+    if unit_rms:
+        s = _pow2(np.linalg.norm(aug, axis=0) / np.sqrt(n))
+        aug /= s
+        scale = scale * s
+    qr, _, _, info = linalg.lapack.dgeqrf(aug, overwrite_a=True)
+    if info != 0:  # pragma: no cover - only for invalid arguments, which cannot happen here
+        raise RuntimeError(f"LAPACK dgeqrf failed with info = {info}")
+    return np.triu(qr[: k + 1]), scale
+
+
+def _linear_standardisation(Xa, ya, R_aug, constants):
+    r"""Shift, scale (length k + 1, the last for y; zeros / ones if not needed) and column norms for fit_linear.
+
+    From :math:`G = R^\top R = [X \mid y]^\top [X \mid y]`: if G is out of the safe range, every
+    column is first rescaled by a power of two of its largest entry (and G recomputed); with a constant
+    column, the columns (and y) whose mean exceeds ``_CENTRE_RATIO`` standard deviations are centred.
+    """
+    n, k = Xa.shape
+    with np.errstate(over="ignore", invalid="ignore"):
+        G = R_aug.T @ R_aug
+    scale = np.ones(k + 1)
+    if not _safe_gram(G, n, lambda j: Xa[:, j] if j < k else ya):
+        with np.errstate(over="ignore"):
+            scale = _pow2(np.append(np.max(np.abs(Xa), axis=0), np.max(np.abs(ya))))
+        R0, _ = _qr_augmented(Xa, ya, np.zeros(k + 1), scale)
+        G = R0.T @ R0
+    shift = np.zeros(k + 1)
+    if constants:
+        m = _centring_shift(G, constants, n, float(Xa[0, constants[0]]) / scale[constants[0]])
+        shift = m * scale
+    with np.errstate(over="ignore"):
+        norms = np.sqrt(np.abs(np.diag(G))) * scale  # of the columns of [X | y], original units
+    return shift, scale, norms
 
 
 def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
@@ -622,7 +994,9 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Warns
     -----
     RuntimeWarning
-        If Newton's method stops before its convergence test is met (then ``converged=False``).
+        If Newton's method stops before its convergence test is met (then ``converged=False``). The
+    test, half the squared Newton decrement <= `tol`, is invariant under reparametrisation and is
+    checked again at the estimate returned.
 
     Notes
     -----
@@ -663,25 +1037,30 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, (ya == 0) | (ya == 1), "Logistic-regression", "labels 0 or 1 (booleans are accepted)", name="y")
     n, k = Xa.shape
-    R, gram = _full_rank_factor(Xa, names)
+    # Newton, the rank check and the separation LP all run on the well-conditioned Z (X itself unless
+    # a column has a large offset or an extreme scale); the results are mapped back exactly.
+    Z, std, gram = _standardise(Xa)
+    R, gram = _full_rank_factor(Z, names, gram, std.data_tol, std)
 
     if ya.min() == ya.max():
         label = int(ya[0])
-        const = _constant_column(Xa)
+        const = std.const
         if const is not None:
             raise SeparationError(
                 f"all {n} labels are {label}: the MLE of P(y = 1) is {label}, which no finite log-odds reach, so "
                 f"the coefficient of the constant column {names[const]} tends to "
                 f"{'+' if label else '-'}inf (complete separation by the intercept); no finite MLE exists"
             )
-        found = _separation(Xa, ya)
+        found = _separation(Z, ya)
         if found is not None:
-            _raise_separation(found, ya, names)
+            _raise_separation(found, ya, names, std)
 
     s = 2.0 * ya - 1.0
+    shift = std.shift
 
     def negloglik(params):
-        return float(np.sum(np.logaddexp(0.0, -s * (Xa @ np.asarray(params, dtype=float)))))
+        eta = _shifted_matvec(Xa, shift, np.asarray(params, dtype=float))
+        return float(np.sum(np.logaddexp(0.0, -s * eta)))
 
     # One exp per iterate. With the margins m = s * eta and z = exp(-|eta|):
     # log(1 + exp(-m)) = max(-m, 0) + log1p(z), and y - p = s * sigma(-m), where sigma(-m) is
@@ -709,19 +1088,20 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
         return bool(np.all(_margins(eta)[0] > 0))
 
     beta, eta, ll, H, w, niter, converged, reason, dec = _newton(
-        Xa, loglik, working, np.zeros(k), tol, maxiter, certificate=strictly_separated, H0=gram / 4
+        Z, loglik, working, np.zeros(k), tol, maxiter, certificate=strictly_separated, H0=gram / 4
     )
     if reason == "certificate":
-        _raise_separation((beta, "complete", 0), ya, names)
+        _raise_separation((beta, "complete", 0), ya, names, std)
     if not converged or _weak_direction_ratio(R, H, 0.25) < _WEAK_DIRECTION_RATIO:
-        found = _separation(Xa, ya)
+        found = _separation(Z, ya)
         if found is not None:
-            _raise_separation(found, ya, names)
+            _raise_separation(found, ya, names, std)
+    del Z
     if not converged:
         _warn_not_converged("fit_logistic", reason, dec, tol)
     return MLEResult(
-        params=beta,
-        cov=_inverse_information(H),
+        params=std.params(beta),
+        cov=std.cov(_inverse_information(H), names),
         loglik=ll,
         nobs=n,
         converged=converged,
@@ -800,21 +1180,22 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
     n, k = Xa.shape
-    R, _ = _full_rank_factor(Xa, names)
+    Z, std, gram = _standardise(Xa)  # as in fit_logistic
+    R, _ = _full_rank_factor(Z, names, gram, std.data_tol, std)
 
     if not ya.any():
-        const = _constant_column(Xa)
+        const = std.const
         if const is not None:
             raise NoFiniteMLEError(
                 f"all {n} counts are zero: the MLE of the Poisson mean is 0, which exp(X @ beta) never reaches, "
                 f"so the coefficient of the constant column {names[const]} tends to -inf; no finite MLE exists"
             )
-        _raise_no_poisson_mle(Xa, ya, names)
+        _raise_no_poisson_mle(Z, ya, names, std)
 
     log_fact = float(np.sum(special.gammaln(ya + 1.0)))
 
     def negloglik(params):
-        eta = Xa @ np.asarray(params, dtype=float)
+        eta = _shifted_matvec(Xa, std.shift, np.asarray(params, dtype=float))
         with np.errstate(over="ignore"):
             return float(np.sum(np.exp(eta) - ya * eta) + log_fact)
 
@@ -827,17 +1208,18 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
             mu = np.exp(eta)
         return ya - mu, mu
 
-    beta0 = _poisson_start(Xa, ya) if ya.any() else np.zeros(k)
-    if not np.isfinite(loglik(Xa @ beta0)):
+    beta0 = _poisson_start(Z, ya) if ya.any() else np.zeros(k)
+    if not np.isfinite(loglik(Z @ beta0)):
         beta0 = np.zeros(k)
-    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(Xa, loglik, working, beta0, tol, maxiter)
+    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(Z, loglik, working, beta0, tol, maxiter)
     if not converged or _weak_direction_ratio(R, H, ya.mean() if ya.any() else w.mean()) < _WEAK_DIRECTION_RATIO:
-        _raise_no_poisson_mle(Xa, ya, names)
+        _raise_no_poisson_mle(Z, ya, names, std)
+    del Z
     if not converged:
         _warn_not_converged("fit_poisson", reason, dec, tol)
     return MLEResult(
-        params=beta,
-        cov=_inverse_information(H),
+        params=std.params(beta),
+        cov=std.cov(_inverse_information(H), names),
         loglik=ll,
         nobs=n,
         converged=converged,
@@ -856,14 +1238,20 @@ def _poisson_start(X, y):
     return step
 
 
-def _raise_no_poisson_mle(X, y, names):
-    """Raise NoFiniteMLEError if the Poisson LP finds a direction of unbounded increase."""
+def _raise_no_poisson_mle(X, y, names, std=None):
+    """Raise NoFiniteMLEError if the Poisson LP finds a direction of unbounded increase.
+
+    X may be the standardised design of `std`; the direction is then reported in the units of the
+    original columns.
+    """
     found = _poisson_recession(X, y)
     if found is None:
         return
     b, driven = found
+    if std is not None:
+        b = std.params(b)
     raise NoFiniteMLEError(
-        f"no finite MLE: along the direction b = {_format_direction(b, names)} every observation with y > 0 "
+        f"no finite MLE: along the direction b = {_format_direction(b, names, None if std is None else std.rms)} every observation with y > 0 "
         f"keeps its fitted mean (x_i'b = 0) while the fitted means of {driven} observation(s) with y = 0 "
         "shrink towards 0, so the log-likelihood increases forever and the coefficients would run off to "
         "+/-inf. Typical cause: a regressor (e.g. a dummy) that is non-zero only where the count is 0; drop it "

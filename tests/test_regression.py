@@ -73,10 +73,12 @@ def test_linear_longley_matches_nist_certified_values():
     cert_se = [890420.383607373, 84.9149257747669, 0.0334910077722432, 0.488399681651699,
                0.214274163161675, 0.226073200069370, 455.478499142212]
     cert_sd = 304.854073561965  # sqrt(RSS / (n - k))
-    assert_allclose(res.params, cert_b, rtol=1e-9)
+    # four columns (e.g. the year, mean 1954.5, SD 4.8) and y are centred internally: the condition
+    # number of the column-normalised design drops from 4.3e4 to 1.2e2; 1e-13 measured (statsmodels 1.2e-11)
+    assert_allclose(res.params, cert_b, rtol=1e-11)
     # bse uses the MLE RSS/n; NIST (like statsmodels) uses RSS/(n - k)
     assert_allclose(res.bse * np.sqrt(n / (n - k)), cert_se, rtol=1e-9)
-    assert_allclose(np.sqrt(res.sigma2 * n / (n - k)), cert_sd, rtol=1e-12)
+    assert_allclose(np.sqrt(res.sigma2 * n / (n - k)), cert_sd, rtol=1e-13)
     assert res.param_names == tuple(X.columns)
 
 
@@ -88,7 +90,9 @@ def test_linear_longley_matches_statsmodels_ols():
     ols = sm.OLS(y, X).fit()
     assert_allclose(res.params, ols.params, rtol=1e-9)
     assert_allclose(res.loglik, ols.llf, rtol=1e-12)
-    assert_allclose(res.sigma2, ols.ssr / ols.nobs, rtol=1e-12)
+    # statsmodels' residual SD is itself 6.6e-13 off NIST's certified value (1.3e-12 in sigma2), ours
+    # 4e-15 (test above): the two can differ by that much
+    assert_allclose(res.sigma2, ols.ssr / ols.nobs, rtol=3e-12)
     assert_allclose(res.cov, ols.cov_params(scale=ols.ssr / ols.nobs), rtol=1e-8)
     assert_allclose(res.bse * np.sqrt(ols.nobs / ols.df_resid), ols.bse, rtol=1e-8)
     assert_allclose([res.aic, res.bic], [ols.aic, ols.bic], rtol=1e-12)
@@ -404,7 +408,7 @@ def test_poisson_rejects_negative_and_non_integer_counts(counts, bad):
 @pytest.mark.parametrize("fitter", [fit_logistic, fit_poisson])
 def test_bad_options_are_rejected(fitter):
     """tol must be positive, maxiter a positive integer."""
-    with pytest.raises(ValueError, match="tol must be a positive number"):
+    with pytest.raises(ValueError, match="tol must be a positive finite number"):
         fitter(X_OK, Y_OK, tol=0.0)
     with pytest.raises(ValueError, match="maxiter must be a positive integer"):
         fitter(X_OK, Y_OK, maxiter=0)
@@ -416,7 +420,7 @@ def test_param_names_from_argument_and_dataframe():
     assert fit_poisson(frame, [1, 0, 2, 3, 5, 4]).param_names == ("const", "dose")
     assert fit_poisson(X_OK, [1, 0, 2, 3, 5, 4], param_names=["a", "b"]).param_names == ("a", "b")
     assert fit_poisson(X_OK, [1, 0, 2, 3, 5, 4]).param_names == ("x0", "x1")
-    with pytest.raises(DataError, match="param_names has 3 entries but X has 2 columns"):
+    with pytest.raises(DataError, match=r"param_names has 3 entries \['a', 'b', 'c'\] but X has 2 columns"):
         fit_linear(X_OK, Y_OK, param_names=["a", "b", "c"])
 
 
