@@ -146,12 +146,14 @@ def check_alpha(alpha, name="alpha"):
     return float(alpha)
 
 
-def positive_int(value, name, minimum=1, error=ValueError):
+def positive_int(value, name, minimum=1, error=ValueError, what=""):
     """`value` as an int >= `minimum` (numpy integers and integral floats such as 5.0 accepted; bool refused)."""
+    need = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    what = f" ({what})" if what else ""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise error(f"{name} must be an integer >= {minimum}; got {_show(value)} of type {type(value).__name__}")
+        raise error(f"{name} must be {need}{what}; got {_show(value)} of type {type(value).__name__}")
     if not (np.isfinite(value) and value == int(value) and value >= minimum):
-        raise error(f"{name} must be an integer >= {minimum}; got {value!r}")
+        raise error(f"{name} must be {need}{what}; got {value!r}")
     return int(value)
 
 
