@@ -22,7 +22,15 @@ import warnings
 import numpy as np
 from scipy import optimize, special, stats
 
-from ._validate import safe_negloglik
+from ._validate import (
+    _show,
+    as_parameter_vector,
+    check_alpha,
+    check_callable,
+    check_indices,
+    safe_negloglik,
+    to_float,
+)
 from .errors import DataError
 from .numdiff import numerical_hessian
 from .results import MLEResult
@@ -42,9 +50,7 @@ __all__ = [
 
 
 def _check_alpha(alpha):
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    return float(alpha)
+    return check_alpha(alpha)
 
 
 def _z(alpha):
@@ -57,7 +63,7 @@ def _cut(alpha):
 
 
 def _counts(value, name):
-    arr = np.asarray(value, dtype=float)
+    arr = to_float(value, name)
     bad = ~(np.isfinite(arr) & (arr >= 0) & (arr == np.floor(arr)))
     if bad.any():
         raise DataError(f"{name} must be a non-negative integer count; got {arr[bad].ravel()[0]:g}")
@@ -73,6 +79,15 @@ def _trials(n, k):
         i = np.flatnonzero(kb > nb)[0]
         raise DataError(f"k must be between 0 and n; got k = {kb.ravel()[i]:g} successes in n = {nb.ravel()[i]:g} trials")
     return n
+
+
+def _check_cov(cov, k):
+    if cov is None:
+        return None
+    arr = to_float(cov, "cov")
+    if arr.size != k * k or arr.ndim > 2 or (arr.ndim == 2 and arr.shape != (k, k)):
+        raise DataError(f"cov must have shape ({k}, {k}) to match {k} params; got shape {arr.shape}")
+    return arr.reshape(k, k)
 
 
 def _interval(lo, hi):
@@ -171,9 +186,8 @@ def observed_information(negloglik, theta=None, *, step=None):
             "observed_information(negloglik, theta): theta is required when negloglik is a function "
             "(or pass a fitted MLEResult)"
         )
-    theta = np.atleast_1d(np.asarray(theta, dtype=float))
-    if theta.ndim != 1 or not np.all(np.isfinite(theta)):
-        raise ValueError(f"theta must be a finite 1-D array, got {theta!r}")
+    check_callable(negloglik, "negloglik", "negloglik(theta) -> float, or a fitted MLEResult")
+    theta = as_parameter_vector(np.atleast_1d(to_float(theta, "theta")), "theta")
     H = np.atleast_2d(np.asarray(numerical_hessian(negloglik, theta, step=step), dtype=float))
     if not np.all(np.isfinite(H)):
         raise ValueError(
@@ -266,7 +280,13 @@ def profile_negloglik(negloglik, params, index, values, cov=None):
     Raises
     ------
     IndexError
-        If `index` is not a valid parameter position.
+        If `index` is not a valid parameter position 0..k-1 (negative positions are refused, not
+        wrapped; the error is also a :class:`DataError`).
+    DataError
+        If `index` is not an integer, `params` is not a finite real 1-D array, or `values` or `cov`
+        is not real (or `cov` has the wrong shape).
+    TypeError
+        If `negloglik` is not callable.
 
     Notes
     -----
@@ -287,11 +307,14 @@ def profile_negloglik(negloglik, params, index, values, cov=None):
     >>> (prof - prof[0]).round(4).tolist()
     [0.0, 0.377]
     """
-    params = np.atleast_1d(np.asarray(params, dtype=float))
-    if not -params.size <= index < params.size:
-        raise IndexError(f"index {index} is out of range for {params.size} parameters")
-    prof = _Profile(negloglik, params, cov, int(index) % params.size)
-    vals = np.asarray(values, dtype=float)
+    check_callable(negloglik, "negloglik", "negloglik(theta) -> float for the full parameter array")
+    params = as_parameter_vector(np.atleast_1d(to_float(params, "params")), "params")
+    if isinstance(index, (list, tuple, np.ndarray)):
+        raise DataError(f"index must be a single parameter position 0..{params.size - 1}; got {_show(index)}")
+    (index,) = check_indices([index], params.size, "index")
+    cov = _check_cov(cov, params.size)
+    prof = _Profile(negloglik, params, cov, index)
+    vals = to_float(values, "values")
     return np.array([prof(v) for v in vals.ravel()]).reshape(vals.shape)
 
 
@@ -344,8 +367,8 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
         :math:`0.1\max(1, |\hat\theta_j|)`.
     alpha : float, default 0.05
         One minus the nominal coverage, in (0, 1).
-    which : sequence of int, optional
-        Parameters to give intervals for (default: all).
+    which : int or sequence of int, optional
+        Positions (0..k-1, distinct) of the parameters to give intervals for (default: all).
     xtol : float, default 1e-10
         Relative tolerance of the limits.
 
@@ -359,7 +382,14 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
     Raises
     ------
     ValueError
-        If `alpha` is not in (0, 1), or `negloglik` is not finite at `params`.
+        If `alpha` is not a number in (0, 1), `xtol` is not in (0, 1), or `negloglik` is not finite
+        at `params`.
+    DataError
+        If `params` is not a finite real 1-D array, `cov` has the wrong shape, or `which` holds a
+        non-integer, a duplicate, or a position outside 0..k-1 (negative positions are refused: they
+        would silently pick another parameter). An out-of-range position is also an ``IndexError``.
+    TypeError
+        If `negloglik` is not callable.
 
     Notes
     -----
@@ -387,17 +417,17 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
     array([[0.1793, 1.0746]])
     """
     cut = _cut(alpha)
-    params = np.atleast_1d(np.asarray(params, dtype=float))
-    if params.ndim != 1 or not np.all(np.isfinite(params)):
-        raise ValueError(f"params must be a finite 1-D array, got {params!r}")
+    check_callable(negloglik, "negloglik", "negloglik(theta) -> float for the full parameter array")
+    params = as_parameter_vector(np.atleast_1d(to_float(params, "params")), "params")
     k = params.size
+    if isinstance(xtol, bool) or not isinstance(xtol, (int, float, np.integer, np.floating)) or not 0 < xtol < 1:
+        raise ValueError(f"xtol must be a number in (0, 1) (relative tolerance of the limits); got {_show(xtol)}")
     f = safe_negloglik(negloglik)
     nll0 = f(params)
     if not np.isfinite(nll0):
         raise ValueError(f"negloglik is not finite at params = {params.tolist()}; pass the MLE")
-    if cov is not None:
-        cov = np.asarray(cov, dtype=float).reshape(k, k)
-    which = range(k) if which is None else [int(j) for j in which]
+    cov = _check_cov(cov, k)
+    which = range(k) if which is None else check_indices(which, k, "which")
     rows = []
     for j in which:
         prof = _Profile(negloglik, params, cov, j)
