@@ -195,15 +195,26 @@ def mc_standard_error(values, statistic="mean"):
         raise DataError(f"statistic must be one of {', '.join(_STATISTICS)}; got {statistic!r}")
     arr = _as_values(values)
     reps = arr.shape[0]
-    s2 = arr.var(axis=0, ddof=1)
+    # scaled by a power of 2 near the largest magnitude (exact), so that no moment overflows
+    m = float(np.max(np.abs(arr)))
+    e = int(np.floor(np.log2(m))) if m > 0 else 0
+    z = np.ldexp(arr, -e)
+    s2 = z.var(axis=0, ddof=1)
     if statistic == "mean":
-        se = np.sqrt(s2 / reps)
+        se, power = np.sqrt(s2 / reps), 1
     else:
-        m4 = np.mean((arr - arr.mean(axis=0)) ** 4, axis=0)
-        se = np.sqrt(np.maximum(m4 - (reps - 3) / (reps - 1) * s2**2, 0.0) / reps)
+        m4 = np.mean((z - z.mean(axis=0)) ** 4, axis=0)
+        se, power = np.sqrt(np.maximum(m4 - (reps - 3) / (reps - 1) * s2**2, 0.0) / reps), 2
         if statistic == "sd":
             with np.errstate(divide="ignore", invalid="ignore"):
-                se = np.where(s2 > 0, se / (2 * np.sqrt(s2)), 0.0)
+                se, power = np.where(s2 > 0, se / (2 * np.sqrt(s2)), 0.0), 1
+    with np.errstate(over="ignore"):
+        se = np.ldexp(se, power * e)
+    if not np.all(np.isfinite(se)):
+        raise DataError(
+            f"the standard error of the {statistic} of these values overflows float64 (values up to {m:.3g}); "
+            "rescale the values first"
+        )
     return float(se) if np.ndim(se) == 0 else se
 
 

@@ -370,3 +370,23 @@ def test_unclear_errors_are_now_clear(call, error, message):
     """alpha=None, strings, complex counts, a string for a callable, mismatched cov: named, shown, explained."""
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("total, n", [(1e12, 1), (1e20, 1), (3e15, 7)])
+def test_poisson_lr_interval_for_huge_totals(total, n):
+    """The deviance is computed as total * (u - log1p u), without cancellation: for large totals the LR
+    limits are xbar -+ z sqrt(xbar/n) to 1e-5 of that half-width (before, total = 1e20 gave limits off by
+    far more than the half-width: the difference of log-likelihoods ~6e27 was rounding noise)."""
+    xbar = total / n
+    half = stats.norm.ppf(0.975) * np.sqrt(xbar / n)
+    lo, hi = poisson_lr_interval(total, n)
+    assert_allclose([(xbar - lo) / half, (hi - xbar) / half], [1.0, 1.0], rtol=1e-5)
+
+
+def test_bernoulli_lr_interval_for_huge_n():
+    """n = 1e16, k = 1e15: limits 0.1 -+ z sqrt(0.09/n) to 1e-5 of the half-width; the boundary cases keep
+    their closed forms (k = 0: upper limit 1 - exp(-cut/(2n)))."""
+    lo, hi = bernoulli_lr_interval(1e15, 1e16)
+    half = stats.norm.ppf(0.975) * np.sqrt(0.09 / 1e16)
+    assert_allclose([(0.1 - lo) / half, (hi - 0.1) / half], [1.0, 1.0], rtol=1e-5)
+    assert_allclose(bernoulli_lr_interval(0, 10)[1], -np.expm1(-CUT95 / 20), rtol=1e-12)
