@@ -20,7 +20,7 @@ coverage studies need no loop over replications.
 import warnings
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, stats
 
 from ._validate import (
     _show,

@@ -251,15 +251,18 @@ def _diagnose(F, dF, eta, tol, tr):
                 f"{sd[i]:.3g} on the {spec!r} scale): the maximum is probably on the boundary of the "
                 "parameter space, where no finite interior MLE exists"
             )
-    rise, _ = _one_se_probe(F, eta, H)
-    if not rise >= _RISE_MIN:
-        problems.append(
-            f"the log-likelihood does not fall off around the estimate: one standard error away it changes by "
-            f"{-rise:+.3g} where a maximum falls by 0.5; it keeps rising (or stays flat) towards infinity or "
-            "the edge of the parameter space: no finite MLE there (the estimate is where the optimiser "
-            "stopped, not a maximum)"
-        )
     dec = _newton_decrement(g, H)
+    if dec <= tol and not problems:
+        # the gradient has vanished (small Newton decrement): is this a maximum, or a minimiser running off
+        # to infinity with gradient and curvature both going to zero?
+        rise, _ = _one_se_probe(F, eta, H)
+        if not rise >= _RISE_MIN:
+            problems.append(
+                f"the log-likelihood does not fall off around the estimate: one standard error away it "
+                f"changes by {-rise:+.3g} where a maximum falls by 0.5; it keeps rising (or stays flat) towards "
+                "infinity or the edge of the parameter space: no finite MLE there (the estimate is where the "
+                "optimiser stopped, not a maximum)"
+            )
     if not dec <= tol:
         problems.append(
             f"half the squared Newton decrement g'H^-1 g / 2 = {dec:.3g} exceeds {tol:g} (gradient norm "
@@ -426,7 +429,8 @@ def fit(
     both vanish so that the Newton decrement is small although no maximum exists: along each principal
     direction of :math:`H` (equilibrated), :math:`F` is evaluated one standard error either side of
     :math:`\hat\eta`; a quadratic maximum rises by exactly 0.5 there, and a rise below 0.05 on either
-    side fails the check. When only the Newton-decrement check fails (and the optimiser did not run
+    side fails the check (it is made where the Newton decrement is already small, since far from a
+    maximum the function falls in the direction of the next step anyway). When only the Newton-decrement check fails (and the optimiser did not run
     out of its `maxiter` budget), the answer is first
     polished by damped Newton steps with the numerical Hessian (invariant under linear changes of
     the parameters, so badly scaled problems on which BFGS stops early are finished), and the
