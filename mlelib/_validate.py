@@ -13,12 +13,64 @@ def _positions(mask, limit=5):
     return f"[{shown}{', ...' if idx.size > limit else ''}]"
 
 
+def _show(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _is_tensor(x):
+    return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
+
+
+def to_float(x, name="x"):
+    """`x` as a float64 ndarray (any shape), before any arithmetic; :class:`DataError` if it is not real numbers.
+
+    bool and integer arrays (and numpy float16/float32, torch tensors of any real dtype) are converted
+    to float64 first. Complex input is refused (its imaginary part would be dropped silently), as are
+    strings, dates, ``None`` and ragged nested lists.
+    """
+    if _is_tensor(x):
+        if x.is_complex():
+            raise DataError(f"{name} must be real; got a complex tensor of dtype {x.dtype}")
+        x = x.detach().cpu().double().numpy()
+    if isinstance(x, (complex, np.complexfloating)):
+        raise DataError(f"{name} must be real; got the complex number {x!r}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be numeric (an array of real numbers); could not convert {_show(x)} ({exc})") from None
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise DataError(
+            f"{name} must be real; got complex values (dtype {arr.dtype}), e.g. {_show(arr.ravel()[:3].tolist())}; "
+            "pass the real part explicitly if that is what you mean"
+        )
+    if kind == "O":
+        flat = arr.ravel()
+        if any(isinstance(v, (complex, np.complexfloating)) for v in flat):
+            raise DataError(f"{name} must be real; it contains complex numbers: {_show(x)}")
+        if any(v is None for v in flat):
+            raise DataError(f"{name} must be numeric (an array of real numbers); it contains None: {_show(x)}")
+        if any(_is_tensor(v) for v in flat):
+            flat = [v.item() if _is_tensor(v) and v.numel() == 1 else v for v in flat]
+            x = np.array(flat, dtype=object).reshape(arr.shape)
+    elif kind not in "biuf":
+        raise DataError(
+            f"{name} must be numeric (an array of real numbers); could not convert {_show(x)} of dtype {arr.dtype}"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            return np.array(arr if kind != "O" else x, dtype=np.float64)
+    except (TypeError, ValueError, np.exceptions.ComplexWarning) as exc:
+        raise DataError(f"{name} must be numeric (an array of real numbers); could not convert {_show(x)} ({exc})") from None
+
+
 def as_sample(x, name="x"):
     """Return `x` as a 1-D float array of finite values, or raise :class:`DataError`."""
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be numeric; could not convert it to floats ({exc})") from None
+    arr = to_float(x, name)
     if arr.ndim != 1:
         raise DataError(f"{name} must be 1-D (one observation per entry), got shape {arr.shape}")
     if arr.size == 0:
@@ -44,10 +96,7 @@ def check_support(arr, ok, family, support, name="x"):
 
 def as_parameter_vector(x, name="x"):
     """Return a parameter point `x` as a new non-empty 1-D float array of finite values."""
-    try:
-        arr = np.array(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a 1-D array of floats; could not convert it ({exc})") from None
+    arr = to_float(x, name)
     if arr.ndim != 1 or arr.size == 0:
         raise DataError(f"{name} must be a non-empty 1-D array (one entry per parameter), got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -77,3 +126,80 @@ def safe_negloglik(negloglik):
 def is_count(arr):
     """Mask of entries that are non-negative integers (2.0 counts, 2.5 does not)."""
     return (arr >= 0) & (arr == np.floor(arr))
+
+
+def check_callable(f, name, usage):
+    """Raise TypeError unless `f` is callable; `usage` shows how it is called."""
+    if not callable(f):
+        raise TypeError(f"{name} must be a callable, {usage}; got {_show(f)} of type {type(f).__name__}")
+    return f
+
+
+def check_alpha(alpha, name="alpha"):
+    """`alpha` as a float in the open interval (0, 1), or ValueError naming it."""
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise ValueError(
+            f"{name} must be a number in (0, 1) (one minus the confidence level, e.g. 0.05); got {_show(alpha)}"
+        )
+    if not 0 < alpha < 1:
+        raise ValueError(f"{name} must be in (0, 1) (one minus the confidence level, e.g. 0.05); got {alpha!r}")
+    return float(alpha)
+
+
+def positive_int(value, name, minimum=1, error=ValueError, what=""):
+    """`value` as an int >= `minimum` (numpy integers and integral floats such as 5.0 accepted; bool refused)."""
+    need = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    what = f" ({what})" if what else ""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise error(f"{name} must be {need}{what}; got {_show(value)} of type {type(value).__name__}")
+    if not (np.isfinite(value) and value == int(value) and value >= minimum):
+        raise error(f"{name} must be {need}{what}; got {value!r}")
+    return int(value)
+
+
+class IndexDataError(DataError, IndexError):
+    """A parameter index out of range: both a :class:`DataError` and an ``IndexError``."""
+
+
+def check_indices(which, k, name="which"):
+    """Parameter positions as a list of distinct ints in 0..k-1, or an error naming `name`.
+
+    Negative positions are refused (not wrapped around): ``which=[-1]`` is almost always a slip.
+    """
+    if isinstance(which, (int, np.integer)) and not isinstance(which, (bool, np.bool_)):
+        which = [which]
+    try:
+        items = list(which)
+    except TypeError:
+        raise DataError(f"{name} must be a sequence of parameter positions 0..{k - 1}; got {_show(which)}") from None
+    out = []
+    for j in items:
+        if isinstance(j, (bool, np.bool_)) or not isinstance(j, (int, np.integer)):
+            if isinstance(j, (float, np.floating)) and float(j).is_integer():
+                j = int(j)
+            else:
+                raise DataError(
+                    f"{name} must contain integer parameter positions 0..{k - 1}; got {_show(j)} in {_show(which)}"
+                )
+        j = int(j)
+        if not 0 <= j < k:
+            raise IndexDataError(
+                f"{name} entry {j} is out of range: the model has {k} parameter(s), valid positions 0..{k - 1} "
+                "(negative positions are not accepted)"
+            )
+        if j in out:
+            raise DataError(f"{name} lists parameter {j} twice ({_show(which)}); give each position once")
+        out.append(j)
+    if not out:
+        raise DataError(f"{name} is empty; give at least one parameter position in 0..{k - 1}")
+    return out
+
+
+def safe_mean(arr, axis=None):
+    """Mean without overflow: scaled by the largest magnitude first (exact scaling by a power of 2)."""
+    m = np.max(np.abs(arr), axis=axis, keepdims=True)
+    if not np.all(np.isfinite(m)):
+        return np.mean(arr, axis=axis)
+    scale = np.where(m > 0, np.exp2(np.floor(np.log2(np.where(m > 0, m, 1.0)))), 1.0)
+    out = np.mean(arr / scale, axis=axis, keepdims=True) * scale
+    return out.reshape(()) if axis is None else np.squeeze(out, axis=axis)

@@ -7,10 +7,33 @@ likelihood has no maximum at an interior parameter value.
 
 import numpy as np
 
-from ._validate import as_sample, check_support, is_count
+from ._validate import as_sample, check_support, is_count, safe_mean
 from .errors import DataError, NoFiniteMLEError
 
 __all__ = ["gaussian_mle", "bernoulli_mle", "poisson_mle", "exponential_mle", "categorical_mle"]
+
+
+def _mean_and_variance(arr):
+    """Mean and (divide-by-n) variance without overflow or underflow in the intermediate sums.
+
+    The data are scaled by a power of 2 near their largest magnitude (exact), centred, and the
+    variance is scaled back; a variance outside the float64 range is refused, never returned as
+    inf or 0.
+    """
+    m = float(np.max(np.abs(arr)))
+    e = int(np.floor(np.log2(m))) if m > 0 else 0
+    z = np.ldexp(arr, -e)
+    zbar = z.mean()
+    v = np.mean((z - zbar) ** 2)
+    mu = float(np.ldexp(zbar, e))
+    with np.errstate(over="ignore", under="ignore"):
+        sigma2 = float(np.ldexp(v, 2 * e))
+    if v > 0 and not (np.isfinite(sigma2) and sigma2 >= np.finfo(float).tiny):
+        raise DataError(
+            f"the sample variance (about 1e{np.log10(v) + 2 * e * np.log10(2):.0f}) is outside the float64 range "
+            f"[{np.finfo(float).tiny:.3g}, {np.finfo(float).max:.3g}]: rescale the data (change units) first"
+        )
+    return mu, sigma2
 
 
 def gaussian_mle(x):
@@ -32,7 +55,8 @@ def gaussian_mle(x):
     Raises
     ------
     DataError
-        If `x` is empty, not 1-D, or contains NaN/inf.
+        If `x` is empty, not 1-D, complex, contains NaN/inf, or its variance is outside the
+        float64 range.
     NoFiniteMLEError
         If all observations are equal (including *n* = 1): the likelihood then grows
         without bound as :math:`\sigma^2 \to 0`, so no MLE with :math:`\sigma^2 > 0` exists.
@@ -40,7 +64,10 @@ def gaussian_mle(x):
     Notes
     -----
     The variance is computed from centred data (two passes), which avoids the
-    cancellation of the one-pass formula :math:`\overline{x^2} - \bar x^2`.
+    cancellation of the one-pass formula :math:`\overline{x^2} - \bar x^2`, after scaling
+    the data by a power of 2 near their largest magnitude (exact), so that data near the
+    float64 limits (1e308, or subnormal 1e-310) give the right answer; a variance that is
+    itself not representable raises :class:`DataError`.
 
     References
     ----------
@@ -57,8 +84,7 @@ def gaussian_mle(x):
             f"all {arr.size} observation(s) equal {arr[0]:g}: the Gaussian likelihood grows without bound "
             "as sigma2 -> 0, so no MLE with sigma2 > 0 exists (need at least two distinct values)"
         )
-    mu = arr.mean()
-    sigma2 = np.mean((arr - mu) ** 2)
+    mu, sigma2 = _mean_and_variance(arr)
     return float(mu), float(sigma2)
 
 
@@ -116,7 +142,7 @@ def poisson_mle(x):
     """
     arr = as_sample(x)
     check_support(arr, is_count(arr), "Poisson", "non-negative integers")
-    return float(arr.mean())
+    return float(safe_mean(arr))
 
 
 def exponential_mle(x):
@@ -135,7 +161,8 @@ def exponential_mle(x):
     Raises
     ------
     DataError
-        If `x` is empty, not 1-D, contains NaN/inf or a negative value.
+        If `x` is empty, not 1-D, complex, contains NaN/inf or a negative value, or the mean
+        is so small (subnormal) that :math:`1/\bar x` overflows.
     NoFiniteMLEError
         If every observation is 0: :math:`\ell(\lambda) = n\log\lambda` then increases
         without bound, so no finite MLE exists.
@@ -144,16 +171,28 @@ def exponential_mle(x):
     --------
     >>> exponential_mle([0.5, 1.5])
     1.0
+
+    The mean is computed without overflow, even at the top of the float64 range:
+
+    >>> exponential_mle([1e308, 1.5e308])
+    8e-309
     """
     arr = as_sample(x)
     check_support(arr, arr >= 0, "Exponential", ">= 0")
-    total = arr.sum()
-    if total == 0.0:
+    mean = float(safe_mean(arr))  # scaled: no overflow of the sum for data near 1e308
+    if mean == 0.0:
         raise NoFiniteMLEError(
             f"all {arr.size} observation(s) are 0: the exponential log-likelihood n*log(rate) - rate*sum(x) "
             "increases without bound in rate, so no finite MLE exists"
         )
-    return float(arr.size / total)
+    with np.errstate(over="ignore"):
+        rate = 1.0 / mean
+    if not np.isfinite(rate):
+        raise DataError(
+            f"the mean waiting time {mean:.6g} is so small that the rate 1/mean overflows float64; "
+            "rescale the data (change the time unit) first"
+        )
+    return rate
 
 
 def _categorical_labels(x, k=None):

@@ -20,9 +20,17 @@ coverage studies need no loop over replications.
 import warnings
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, stats
 
-from ._validate import safe_negloglik
+from ._validate import (
+    _show,
+    as_parameter_vector,
+    check_alpha,
+    check_callable,
+    check_indices,
+    safe_negloglik,
+    to_float,
+)
 from .errors import DataError
 from .numdiff import numerical_hessian
 from .results import MLEResult
@@ -42,9 +50,7 @@ __all__ = [
 
 
 def _check_alpha(alpha):
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    return float(alpha)
+    return check_alpha(alpha)
 
 
 def _z(alpha):
@@ -57,7 +63,7 @@ def _cut(alpha):
 
 
 def _counts(value, name):
-    arr = np.asarray(value, dtype=float)
+    arr = to_float(value, name)
     bad = ~(np.isfinite(arr) & (arr >= 0) & (arr == np.floor(arr)))
     if bad.any():
         raise DataError(f"{name} must be a non-negative integer count; got {arr[bad].ravel()[0]:g}")
@@ -73,6 +79,30 @@ def _trials(n, k):
         i = np.flatnonzero(kb > nb)[0]
         raise DataError(f"k must be between 0 and n; got k = {kb.ravel()[i]:g} successes in n = {nb.ravel()[i]:g} trials")
     return n
+
+
+def _check_cov(cov, k):
+    if cov is None:
+        return None
+    arr = to_float(cov, "cov")
+    if arr.size != k * k or arr.ndim > 2 or (arr.ndim == 2 and arr.shape != (k, k)):
+        raise DataError(f"cov must have shape ({k}, {k}) to match {k} params; got shape {arr.shape}")
+    return arr.reshape(k, k)
+
+
+def _u_minus_log1p(u):
+    """u - log(1 + u) >= 0 without cancellation: its series u^2/2 - u^3/3 + ... for |u| < 0.05."""
+    u = np.asarray(u, dtype=float)
+    small = np.abs(u) < 0.05
+    us = np.where(small, u, 0.0)
+    series = np.zeros_like(us)
+    power = us * us
+    for j in range(2, 18):  # 0.05^16 / 16 < 1e-17 of the leading term
+        series = series + (power / j if j % 2 == 0 else -power / j)
+        power = power * us
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = u - np.log1p(np.where(small, 0.0, u))
+    return np.where(small, series, direct)
 
 
 def _interval(lo, hi):
@@ -171,9 +201,8 @@ def observed_information(negloglik, theta=None, *, step=None):
             "observed_information(negloglik, theta): theta is required when negloglik is a function "
             "(or pass a fitted MLEResult)"
         )
-    theta = np.atleast_1d(np.asarray(theta, dtype=float))
-    if theta.ndim != 1 or not np.all(np.isfinite(theta)):
-        raise ValueError(f"theta must be a finite 1-D array, got {theta!r}")
+    check_callable(negloglik, "negloglik", "negloglik(theta) -> float, or a fitted MLEResult")
+    theta = as_parameter_vector(np.atleast_1d(to_float(theta, "theta")), "theta")
     H = np.atleast_2d(np.asarray(numerical_hessian(negloglik, theta, step=step), dtype=float))
     if not np.all(np.isfinite(H)):
         raise ValueError(
@@ -266,7 +295,13 @@ def profile_negloglik(negloglik, params, index, values, cov=None):
     Raises
     ------
     IndexError
-        If `index` is not a valid parameter position.
+        If `index` is not a valid parameter position 0..k-1 (negative positions are refused, not
+        wrapped; the error is also a :class:`DataError`).
+    DataError
+        If `index` is not an integer, `params` is not a finite real 1-D array, or `values` or `cov`
+        is not real (or `cov` has the wrong shape).
+    TypeError
+        If `negloglik` is not callable.
 
     Notes
     -----
@@ -287,11 +322,14 @@ def profile_negloglik(negloglik, params, index, values, cov=None):
     >>> (prof - prof[0]).round(4).tolist()
     [0.0, 0.377]
     """
-    params = np.atleast_1d(np.asarray(params, dtype=float))
-    if not -params.size <= index < params.size:
-        raise IndexError(f"index {index} is out of range for {params.size} parameters")
-    prof = _Profile(negloglik, params, cov, int(index) % params.size)
-    vals = np.asarray(values, dtype=float)
+    check_callable(negloglik, "negloglik", "negloglik(theta) -> float for the full parameter array")
+    params = as_parameter_vector(np.atleast_1d(to_float(params, "params")), "params")
+    if isinstance(index, (list, tuple, np.ndarray)):
+        raise DataError(f"index must be a single parameter position 0..{params.size - 1}; got {_show(index)}")
+    (index,) = check_indices([index], params.size, "index")
+    cov = _check_cov(cov, params.size)
+    prof = _Profile(negloglik, params, cov, index)
+    vals = to_float(values, "values")
     return np.array([prof(v) for v in vals.ravel()]).reshape(vals.shape)
 
 
@@ -344,8 +382,8 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
         :math:`0.1\max(1, |\hat\theta_j|)`.
     alpha : float, default 0.05
         One minus the nominal coverage, in (0, 1).
-    which : sequence of int, optional
-        Parameters to give intervals for (default: all).
+    which : int or sequence of int, optional
+        Positions (0..k-1, distinct) of the parameters to give intervals for (default: all).
     xtol : float, default 1e-10
         Relative tolerance of the limits.
 
@@ -359,7 +397,14 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
     Raises
     ------
     ValueError
-        If `alpha` is not in (0, 1), or `negloglik` is not finite at `params`.
+        If `alpha` is not a number in (0, 1), `xtol` is not in (0, 1), or `negloglik` is not finite
+        at `params`.
+    DataError
+        If `params` is not a finite real 1-D array, `cov` has the wrong shape, or `which` holds a
+        non-integer, a duplicate, or a position outside 0..k-1 (negative positions are refused: they
+        would silently pick another parameter). An out-of-range position is also an ``IndexError``.
+    TypeError
+        If `negloglik` is not callable.
 
     Notes
     -----
@@ -387,17 +432,17 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
     array([[0.1793, 1.0746]])
     """
     cut = _cut(alpha)
-    params = np.atleast_1d(np.asarray(params, dtype=float))
-    if params.ndim != 1 or not np.all(np.isfinite(params)):
-        raise ValueError(f"params must be a finite 1-D array, got {params!r}")
+    check_callable(negloglik, "negloglik", "negloglik(theta) -> float for the full parameter array")
+    params = as_parameter_vector(np.atleast_1d(to_float(params, "params")), "params")
     k = params.size
+    if isinstance(xtol, bool) or not isinstance(xtol, (int, float, np.integer, np.floating)) or not 0 < xtol < 1:
+        raise ValueError(f"xtol must be a number in (0, 1) (relative tolerance of the limits); got {_show(xtol)}")
     f = safe_negloglik(negloglik)
     nll0 = f(params)
     if not np.isfinite(nll0):
         raise ValueError(f"negloglik is not finite at params = {params.tolist()}; pass the MLE")
-    if cov is not None:
-        cov = np.asarray(cov, dtype=float).reshape(k, k)
-    which = range(k) if which is None else [int(j) for j in which]
+    cov = _check_cov(cov, k)
+    which = range(k) if which is None else check_indices(which, k, "which")
     rows = []
     for j in which:
         prof = _Profile(negloglik, params, cov, j)
@@ -578,10 +623,17 @@ def bernoulli_lr_interval(k, n, alpha=0.05):
     p_hat = k / n
 
     def dev(p):
+        # D/2 = k phi(a) + (n-k) phi(b), phi(u) = u - log1p(u), a = p/p_hat - 1, b = (1-p)/(1-p_hat) - 1
+        # (the linear terms cancel: k a + (n-k) b = 0); each term is computed without cancellation, so
+        # the deviance stays exact at n = 1e16 where the difference of log-likelihoods would be noise.
         with np.errstate(divide="ignore", invalid="ignore"):
-            ll_hat = special.xlogy(k, p_hat) + special.xlog1py(n - k, -p_hat)
-            ll = special.xlogy(k, p) + special.xlog1py(n - k, -p)
-        return 2 * (ll_hat - ll) - cut
+            inner = np.where((k > 0) & (k < n), 1.0, 0.0)
+            a = np.where(k > 0, (p - p_hat) / np.where(k > 0, p_hat, 1.0), 0.0)
+            b = np.where(k < n, (p_hat - p) / np.where(k < n, 1 - p_hat, 1.0), 0.0)
+            half = inner * (k * _u_minus_log1p(a) + (n - k) * _u_minus_log1p(b))
+            half = np.where(k == 0, -n * np.log1p(-p), half)
+            half = np.where(k == n, -n * np.log(p), half)
+        return 2 * half - cut
 
     lo = np.where(k == 0, 0.0, _bisect(dev, np.zeros_like(p_hat), p_hat))
     hi = np.where(k == n, 1.0, _bisect(dev, p_hat, np.ones_like(p_hat)))
@@ -634,8 +686,11 @@ def poisson_lr_interval(total, n, alpha=0.05):
     xbar = total / n
 
     def dev(lam):
+        # D/2 = total * phi(lam/xbar - 1), phi(u) = u - log1p(u), without cancellation (exact for huge totals)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return 2 * (special.xlogy(total, xbar) - special.xlogy(total, lam) + n * lam - total) - cut
+            u = np.where(total > 0, lam / np.where(total > 0, xbar, 1.0) - 1.0, 0.0)
+            half = np.where(total > 0, total * _u_minus_log1p(u), n * lam)
+        return 2 * half - cut
 
     # an upper bracket: double until the deviance exceeds the cut
     upper = np.maximum(2 * xbar, cut / n)

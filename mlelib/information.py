@@ -7,6 +7,7 @@ asymptotic variance of the MLE is :math:`1/(n I_1(\theta))` (scalar case) or
 
 import numpy as np
 
+from ._validate import to_float
 from .errors import DataError
 
 __all__ = [
@@ -20,7 +21,7 @@ __all__ = [
 
 
 def _check(value, name, lo, lo_open=True, hi=None):
-    arr = np.asarray(value, dtype=float)
+    arr = to_float(value, name)
     ok = np.isfinite(arr) & ((arr > lo) if lo_open else (arr >= lo))
     if hi is not None:
         ok &= arr < hi
@@ -195,7 +196,11 @@ def fisher_info_gaussian(mu, sigma2):
     array([[0.5  , 0.   ],
            [0.   , 0.125]])
     """
-    if not np.isfinite(mu) or np.ndim(mu) != 0:
+    mu_arr = to_float(mu, "mu")
+    if mu_arr.ndim != 0 or not np.isfinite(mu_arr):
         raise DataError(f"mu must be a finite scalar; got {mu!r}")
-    s2 = float(_check(sigma2, "sigma2", 0.0))
+    s2 = _check(sigma2, "sigma2", 0.0)
+    if s2.ndim != 0:
+        raise DataError(f"sigma2 must be a scalar (this returns one 2 x 2 matrix); got shape {s2.shape}")
+    s2 = float(s2)
     return np.array([[1.0 / s2, 0.0], [0.0, 1.0 / (2.0 * s2**2)]])

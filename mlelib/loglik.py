@@ -2,13 +2,17 @@
 
 Each function takes the data and the parameter(s); a parameter may be an array, in which
 case the log-likelihood is evaluated at every value (handy for plotting a curve). The
-data are validated like the estimators in :mod:`mlelib.closed_form`.
+data are validated like the estimators in :mod:`mlelib.closed_form` (complex, string or
+non-finite input is a :class:`~mlelib.DataError`; bool and integer input becomes float64).
+Sums are taken on data scaled by a power of 2, so data near the float64 limits do not
+overflow; a log-likelihood that is finite but below -1.8e308 raises :class:`~mlelib.DataError`
+instead of returning ``-inf``.
 """
 
 import numpy as np
 from scipy.special import gammaln, xlog1py, xlogy
 
-from ._validate import as_sample, check_support, is_count
+from ._validate import as_sample, check_support, is_count, safe_mean, to_float
 from .closed_form import _categorical_labels
 from .errors import DataError
 
@@ -16,7 +20,7 @@ __all__ = ["gaussian_loglik", "bernoulli_loglik", "poisson_loglik", "exponential
 
 
 def _param(value, name, ok, valid):
-    arr = np.asarray(value, dtype=float)
+    arr = to_float(value, name)
     bad = ~ok(arr) | ~np.isfinite(arr)
     if bad.any():
         raise DataError(f"{name} must be {valid}; got {arr[bad].ravel()[0]:g}")
@@ -25,6 +29,17 @@ def _param(value, name, ok, valid):
 
 def _out(value):
     return float(value) if np.ndim(value) == 0 else value
+
+
+def _representable(value, finite_expected=True):
+    """Refuse a log-likelihood that is finite in exact arithmetic but overflows float64."""
+    bad = ~np.isfinite(value) & finite_expected
+    if np.any(bad):
+        raise DataError(
+            "the log-likelihood is finite but below -1.8e308, outside the float64 range (data or parameters "
+            "near the float limits); rescale the data (change units) first"
+        )
+    return _out(value)
 
 
 def gaussian_loglik(x, mu, sigma2):
@@ -60,10 +75,21 @@ def gaussian_loglik(x, mu, sigma2):
     arr = as_sample(x)
     mu = _param(mu, "mu", lambda m: np.ones(m.shape, bool), "finite")
     sigma2 = _param(sigma2, "sigma2", lambda s: s > 0, "> 0")
-    n, xbar = arr.size, arr.mean()
+    n = arr.size
     # sum (x - mu)^2 = sum (x - xbar)^2 + n (xbar - mu)^2: exact, and O(n) once for any number of mu.
-    rss = np.sum((arr - xbar) ** 2) + n * (xbar - mu) ** 2
-    return _out(-0.5 * n * np.log(2 * np.pi * sigma2) - rss / (2 * sigma2))
+    # The centred sum is taken on data scaled by a power of 2 (exact), so nothing overflows unless
+    # the log-likelihood itself does.
+    m = float(np.max(np.abs(arr)))
+    e = int(np.floor(np.log2(m))) if m > 0 else 0
+    z = np.ldexp(arr, -e)
+    zbar = z.mean()
+    ss_z = np.sum((z - zbar) ** 2)
+    xbar = float(np.ldexp(zbar, e))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        sd = np.sqrt(sigma2)
+        quad = ss_z * np.ldexp(1.0 / sigma2, 2 * e) + n * ((xbar / sd) - (mu / sd)) ** 2
+        value = -0.5 * n * (np.log(2 * np.pi) + np.log(sigma2)) - 0.5 * quad
+    return _representable(value)
 
 
 def bernoulli_loglik(x, p):
@@ -125,7 +151,10 @@ def poisson_loglik(x, lam):
     arr = as_sample(x)
     check_support(arr, is_count(arr), "Poisson", "non-negative integers")
     lam = _param(lam, "lam", lambda r: r >= 0, ">= 0")
-    return _out(xlogy(arr.sum(), lam) - arr.size * lam - gammaln(arr + 1).sum())
+    n, xbar = arr.size, float(safe_mean(arr))
+    with np.errstate(over="ignore"):
+        value = n * (xlogy(xbar, lam) - lam) - gammaln(arr + 1).sum()
+    return _representable(value, (lam > 0) | (xbar == 0))
 
 
 def exponential_loglik(x, rate):
@@ -155,7 +184,9 @@ def exponential_loglik(x, rate):
     arr = as_sample(x)
     check_support(arr, arr >= 0, "Exponential", ">= 0")
     rate = _param(rate, "rate", lambda r: r > 0, "> 0")
-    return _out(arr.size * np.log(rate) - rate * arr.sum())
+    with np.errstate(over="ignore"):
+        value = arr.size * (np.log(rate) - rate * float(safe_mean(arr)))
+    return _representable(value)
 
 
 def categorical_loglik(x, probs):
@@ -194,7 +225,7 @@ def categorical_loglik(x, probs):
     >>> categorical_loglik([0, 1], [[0.5, 0.5], [1.0, 0.0]]).round(6).tolist()
     [-1.386294, -inf]
     """
-    p = np.asarray(probs, dtype=float)
+    p = to_float(probs, "probs")
     if p.ndim == 0 or p.shape[-1] == 0:
         raise DataError(f"probs must be a vector of k >= 1 class probabilities (last axis); got shape {p.shape}")
     bad = ~np.isfinite(p) | (p < 0)

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 from scipy import linalg, optimize, special
 
-from ._validate import as_parameter_vector, safe_negloglik
+from ._validate import _show, to_float, as_parameter_vector, check_callable, positive_int, safe_negloglik
 from .errors import DataError
 from .numdiff import numerical_gradient, numerical_hessian
 from .results import MLEResult
@@ -115,7 +115,7 @@ def _check_x0(negloglik, theta0, grad, tr):
 def _starts(eta0, starts, n_starts, spread, rng, tr):
     points = [eta0]
     if starts is not None:
-        arr = np.array(starts, dtype=float)
+        arr = to_float(starts, "starts")
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.ndim != 2 or arr.shape[1] != eta0.size:
@@ -123,8 +123,7 @@ def _starts(eta0, starts, n_starts, spread, rng, tr):
         for row in arr:
             tr.check_domain(row)
             points.append(tr.to_working(row))
-    if int(n_starts) != n_starts or n_starts < 1:
-        raise ValueError(f"n_starts must be a positive integer, got {n_starts}")
+    n_starts = positive_int(n_starts, "n_starts", what="the total number of starts")
     extra = int(n_starts) - len(points)
     if extra > 0:
         if not isinstance(rng, np.random.Generator):
@@ -148,10 +147,80 @@ _PD_RTOL = 1e-8  # smallest eigenvalue of the unit-diagonal Hessian below this: 
 _FLAT_SD = 100.0  # working-scale standard error above which a log/logit parameter is "not determined"
 
 
+_RISE_MIN = 0.05  # a maximum must fall by at least this (of the quadratic 0.5) at one standard error
+
+
+def _derivatives(F, dF, eta):
+    g = dF(eta) if dF is not None else numerical_gradient(F, eta)
+    return np.asarray(g, dtype=float), numerical_hessian(F, eta)
+
+
+def _inv_pd(H):
+    """Inverse of a positive definite H, equilibrated to unit diagonal first (units do not matter)."""
+    d = np.sqrt(np.diag(H))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        inv = linalg.inv(H / np.outer(d, d)) / np.outer(d, d)
+    return 0.5 * (inv + inv.T)
+
+
+def _newton_decrement(g, H):
+    d = np.sqrt(np.diag(H))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)  # conditioning is judged by the checks
+        return 0.5 * float((g / d) @ linalg.solve(H / np.outer(d, d), g / d, assume_a="pos"))
+
+
+def _one_se_probe(F, eta, H):
+    """F at one standard error either side of eta along each principal direction of H.
+
+    For a direction d with d'Hd = 1 a quadratic maximum falls by exactly 0.5; returns the smallest
+    observed rise, and the point with the lowest F found (which may beat eta).
+    """
+    f0 = F(eta)
+    if not (np.all(np.isfinite(H)) and np.all(np.diag(H) > 0)):
+        return np.nan, None
+    d = np.sqrt(np.diag(H))
+    lam, U = np.linalg.eigh(H / np.outer(d, d))
+    if not lam.min() > 0:
+        return np.nan, None
+    worst, best_pt, best_val = np.inf, None, f0
+    for j in range(lam.size):
+        step = U[:, j] / d / np.sqrt(lam[j])
+        for sign in (1.0, -1.0):
+            pt = eta + sign * step
+            val = F(pt)
+            rise = val - f0
+            worst = min(worst, rise)
+            if val < best_val:
+                best_pt, best_val = pt, val
+    return worst, best_pt
+
+
+def _flat_direction(F, eta, H):
+    """A direction along which F never rises by 0.05 up to a distance 2^50: the estimate runs off.
+
+    Directions tried: the eigenvectors of H and the coordinate axes, both signs. Returns
+    ``(direction, distance)`` or None.
+    """
+    f0 = F(eta)
+    _, U = np.linalg.eigh(H)
+    base = max(1.0, float(np.max(np.abs(eta))))
+    for d in list(U.T) + list(np.eye(eta.size)):
+        for sign in (1.0, -1.0):
+            flat = True
+            for k in range(0, 51, 2):
+                if not F(eta + sign * base * 2.0**k * d) <= f0 + _RISE_MIN:
+                    flat = False
+                    break
+            if flat:
+                return sign * d, base * 2.0**50
+    return None
+
+
 def _diagnose(F, dF, eta, tol, tr):
     """Gradient, Hessian and half the squared Newton decrement on the working scale, plus what is wrong."""
-    g = dF(eta) if dF is not None else numerical_gradient(F, eta)
-    H = numerical_hessian(F, eta)
+    g, H = _derivatives(F, dF, eta)
     eig = np.linalg.eigvalsh(H)
     d = np.diag(H)
     # equilibrated to unit diagonal, so the test does not depend on the units of the parameters
@@ -163,8 +232,17 @@ def _diagnose(F, dF, eta, tol, tr):
             f"{np.array2string(eig, precision=3)}): not a strict local maximum (a saddle point or a "
             "ridge); a parameter may be unidentified or on the boundary"
         )
+        flat = _flat_direction(F, eta, H)
+        if flat is not None:
+            direction = np.array2string(flat[0], precision=3)
+            problems.append(
+                f"no finite MLE here: along the direction {direction} (working scale) the log-likelihood "
+                f"never falls by {_RISE_MIN} up to a distance of {flat[1]:.3g}; it keeps rising or stays flat "
+                "towards infinity (or the edge of the parameter space), or the parameters are not identified "
+                "along that direction"
+            )
         return g, H, eig, np.nan, problems
-    sd = np.sqrt(np.diag(linalg.inv(H)))
+    sd = np.sqrt(np.diag(_inv_pd(H)))
     for i, spec in enumerate(tr.spec):
         if tr.parts[i] is not _IDENTITY and sd[i] > _FLAT_SD:
             theta_i = tr.to_natural(eta)[i]
@@ -173,7 +251,18 @@ def _diagnose(F, dF, eta, tol, tr):
                 f"{sd[i]:.3g} on the {spec!r} scale): the maximum is probably on the boundary of the "
                 "parameter space, where no finite interior MLE exists"
             )
-    dec = 0.5 * float(g @ linalg.solve(H, g, assume_a="pos"))
+    dec = _newton_decrement(g, H)
+    if dec <= tol and not problems:
+        # the gradient has vanished (small Newton decrement): is this a maximum, or a minimiser running off
+        # to infinity with gradient and curvature both going to zero?
+        rise, _ = _one_se_probe(F, eta, H)
+        if not rise >= _RISE_MIN:
+            problems.append(
+                f"the log-likelihood does not fall off around the estimate: one standard error away it "
+                f"changes by {-rise:+.3g} where a maximum falls by 0.5; it keeps rising (or stays flat) towards "
+                "infinity or the edge of the parameter space: no finite MLE there (the estimate is where the "
+                "optimiser stopped, not a maximum)"
+            )
     if not dec <= tol:
         problems.append(
             f"half the squared Newton decrement g'H^-1 g / 2 = {dec:.3g} exceeds {tol:g} (gradient norm "
@@ -182,11 +271,49 @@ def _diagnose(F, dF, eta, tol, tr):
     return g, H, eig, dec, problems
 
 
+def _polish(F, dF, eta, tol, maxiter=8):
+    """A few damped Newton steps on the working scale with the numerical Hessian (scale-free).
+
+    BFGS stops on an absolute gradient norm, which a badly scaled problem (parameters of very different
+    sizes) meets too early or never; Newton's step is invariant under linear changes of the parameters.
+    Returns the improved point (or `eta` if no step helped).
+    """
+    f_cur = F(eta)
+    for _ in range(maxiter):
+        try:
+            g, H = _derivatives(F, dF, eta)
+            d = np.sqrt(np.abs(np.diag(H)))
+            if not np.all(d > 0):
+                break
+            Hs = H / np.outer(d, d)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", linalg.LinAlgWarning)
+                step = -linalg.solve(Hs, g / d, assume_a="pos") / d
+        except (ValueError, linalg.LinAlgError):
+            break
+        dec = -0.5 * float(g @ step)
+        if not dec > 0:
+            break
+        t = 1.0
+        while t > 1e-6:
+            cand = eta + t * step
+            f_new = F(cand)
+            if f_new <= f_cur:
+                break
+            t /= 2
+        else:
+            break
+        eta, f_cur = cand, f_new
+        if dec <= tol / 100:
+            break
+    return eta
+
+
 def fit(
     negloglik,
     x0,
     *,
-    nobs,
+    nobs=None,
     grad=None,
     transform=None,
     method="BFGS",
@@ -209,9 +336,10 @@ def fit(
         :math:`+\infty` for the optimiser), but it must be finite at `x0`.
     x0 : array_like, shape (k,)
         Starting point, natural scale, inside the parameter space.
-    nobs : int
-        Number of observations *n*, needed for the BIC :math:`k\log n - 2\ell(\hat\theta)` (it cannot be
-        read off a function); keyword-only and required.
+    nobs : int, optional
+        Number of observations *n*, needed only for the BIC :math:`k\log n - 2\ell(\hat\theta)` (it
+        cannot be read off a function). Without it the result's ``bic`` raises a ``ValueError`` saying
+        so; everything else works.
     grad : callable, optional
         Gradient of `negloglik` (natural scale). Without it the optimiser uses central differences.
     transform : str or None or sequence, optional
@@ -249,11 +377,14 @@ def fit(
 
     Raises
     ------
+    TypeError
+        If `negloglik` or `grad` is not callable, or `options` is not a dict.
     DataError
         If `x0` (or `starts`) is not a finite 1-D array, lies outside a transform's domain, or
         `negloglik` (or `grad`) is not finite there; if `transform` is unknown or has the wrong length.
     ValueError
-        If `method` is not supported, or random starts are requested without `rng`.
+        If `method` is not supported, random starts are requested without `rng`, `nobs` or
+        `n_starts` is not a positive integer, or `tol` or `spread` is not a positive number.
 
     Warns
     -----
@@ -261,8 +392,13 @@ def fit(
         When the answer fails its checks: the Hessian at the optimum is not positive definite (then
         `cov` is all NaN), the Newton decrement is above `tol`, or a log/logit parameter has a
         working-scale standard error above 100 (the likelihood keeps rising towards a boundary, as for
-        a Bernoulli sample of all ones). The result then has
-        ``converged=False``; it is never returned with NaNs silently.
+        a Bernoulli sample of all ones), or the log-likelihood does not fall by at least 0.05 one
+        standard error away along some principal direction (where a maximum falls by 0.5: the
+        estimate is running off to infinity, like ``fit(lambda t: np.exp(-t[0]), [0.0])``, or to the
+        edge of the parameter space). The result then has ``converged=False``; it is never returned
+        with NaNs silently. *No finite MLE* is reported this way, by a warning and
+        ``converged=False``, not by raising :class:`~mlelib.NoFiniteMLEError` (the closed forms and
+        regression fitters, which can prove non-existence, raise it).
 
     Notes
     -----
@@ -288,7 +424,18 @@ def fit(
     unidentified parameters is caught despite rounding) and half the
     squared Newton decrement :math:`\tfrac12 \nabla F^\top H^{-1} \nabla F`, the log-likelihood still
     to be gained by one Newton step (invariant under reparametrisation), must be at most `tol`.
-    With several starts, the lowest :math:`F` among those whose checks pass wins.
+    Both are scale-free: they do not change when a parameter is measured in other units. A third
+    check guards against a minimiser running off to infinity, where the gradient and the curvature
+    both vanish so that the Newton decrement is small although no maximum exists: along each principal
+    direction of :math:`H` (equilibrated), :math:`F` is evaluated one standard error either side of
+    :math:`\hat\eta`; a quadratic maximum rises by exactly 0.5 there, and a rise below 0.05 on either
+    side fails the check (it is made where the Newton decrement is already small, since far from a
+    maximum the function falls in the direction of the next step anyway). When only the Newton-decrement check fails (and the optimiser did not run
+    out of its `maxiter` budget), the answer is first
+    polished by damped Newton steps with the numerical Hessian (invariant under linear changes of
+    the parameters, so badly scaled problems on which BFGS stops early are finished), and the
+    optimiser is restarted once from a better point found by the probe. With several starts, the
+    lowest :math:`F` among those whose checks pass wins.
 
     References
     ----------
@@ -305,11 +452,29 @@ def fit(
     >>> res = fit(lambda t: -exponential_loglik(x, t[0]), [1.0], nobs=x.size, transform="log")
     >>> round(float(res.params[0]), 6), round(float(res.bse[0]), 6), res.converged
     (0.625, 0.279508, True)
+
+    No finite minimiser: :math:`e^{-\theta}` decreases for ever, and the fit says so.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = fit(lambda t: np.exp(-t[0]), [0.0])
+    >>> res.converged, "no finite MLE" in str(caught[0].message)
+    (False, True)
     """
-    if method not in _METHODS:
+    check_callable(negloglik, "negloglik", "negloglik(theta) -> float for a 1-D parameter array theta")
+    if grad is not None:
+        check_callable(grad, "grad", "grad(theta) -> array of shape (k,), the gradient of negloglik")
+    if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
-    if isinstance(nobs, bool) or int(nobs) != nobs or nobs < 1:
-        raise ValueError(f"nobs must be a positive integer (the number of observations), got {nobs!r}")
+    if nobs is not None:
+        nobs = positive_int(nobs, "nobs", what="the number of observations")
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"options must be a dict of scipy.optimize.minimize options, e.g. {{'maxiter': 200}}; got {_show(options)}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not (0 < tol < np.inf):
+        raise ValueError(f"tol must be a positive number (the largest accepted half squared Newton decrement); got {_show(tol)}")
+    if isinstance(spread, bool) or not isinstance(spread, (int, float, np.integer, np.floating)) or not (0 < spread < np.inf):
+        raise ValueError(f"spread must be a positive number (sd of random starts on the working scale); got {_show(spread)}")
     theta0 = as_parameter_vector(x0, "x0")
     tr = _Transform(transform, theta0.size)
     theta0 = _check_x0(negloglik, theta0, grad, tr)
@@ -338,7 +503,26 @@ def fit(
         if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun):
             runs.append((res, None))
             continue
-        runs.append((res, _diagnose(F, dF, res.x, tol, tr)))
+        diag = _diagnose(F, dF, res.x, tol, tr)
+        budget_spent = "maximum number" in str(res.message).lower()  # the user's maxiter/maxfev is respected
+        polishable = diag[4] and np.isfinite(diag[3]) and not any("nearly flat" in text for text in diag[4])
+        if polishable and not budget_spent:
+            # a check failed but the Hessian is positive definite (typically BFGS stopped early on a badly
+            # scaled problem): polish by Newton steps (scale-free), and if a point one standard error
+            # away is better, restart the optimiser from there once
+            eta_new = _polish(F, dF, res.x, tol)
+            _, better = _one_se_probe(F, eta_new, _derivatives(F, dF, eta_new)[1]) if np.all(
+                np.isfinite(eta_new)) else (None, None)
+            if better is not None:
+                again = _minimize(F, dF, better, method, opts)
+                if np.all(np.isfinite(again.x)) and again.fun < F(eta_new):
+                    eta_new = _polish(F, dF, again.x, tol)
+                    res.caught = res.caught + again.caught
+                    res.nit = getattr(res, "nit", 0) + getattr(again, "nit", 0)
+            if F(eta_new) <= res.fun:
+                res.x, res.fun = eta_new, F(eta_new)
+                diag = _diagnose(F, dF, res.x, tol, tr)
+        runs.append((res, diag))
     ok = [(r, d) for r, d in runs if d is not None and not d[4]]
     pool = ok or [(r, d) for r, d in runs if d is not None]
     if not pool:
@@ -354,7 +538,7 @@ def fit(
     if problems:
         cov = np.full((theta_hat.size, theta_hat.size), np.nan)
         if not np.isnan(dec):
-            cov = D[:, None] * linalg.inv(H) * D[None, :]
+            cov = D[:, None] * _inv_pd(H) * D[None, :]
         detail = "; ".join(problems)
         extra = f"; optimiser: {str(best.message).rstrip('.')}" + (f" ({'; '.join(best.caught)})" if best.caught else "")
         warnings.warn(
@@ -364,7 +548,7 @@ def fit(
             stacklevel=2,
         )
     else:
-        cov = D[:, None] * linalg.inv(H) * D[None, :]
+        cov = D[:, None] * _inv_pd(H) * D[None, :]
     cov = 0.5 * (cov + cov.T)
 
     def nll(theta):

@@ -6,7 +6,31 @@ from typing import Callable, Optional
 import numpy as np
 from scipy import stats
 
+from ._validate import _show, check_alpha, check_callable, positive_int, to_float
+from .errors import DataError
+
 __all__ = ["MLEResult"]
+
+
+def _check_covariance(cov):
+    """Raise DataError unless `cov` is symmetric and positive semi-definite, both to rounding."""
+    scale = np.abs(cov).max()
+    if not np.allclose(cov, cov.T, rtol=1e-8, atol=1e-12 * scale):
+        i, j = np.unravel_index(np.argmax(np.abs(cov - cov.T)), cov.shape)
+        raise DataError(
+            f"cov must be symmetric; cov[{i}, {j}] = {cov[i, j]:.6g} but cov[{j}, {i}] = {cov[j, i]:.6g}"
+        )
+    d = np.diag(cov)
+    if np.any(d < 0):
+        i = int(np.argmin(d))
+        raise DataError(f"cov must be positive semi-definite; its diagonal entry cov[{i}, {i}] = {d[i]:.6g} is negative")
+    s = np.where(d > 0, np.sqrt(d), 1.0)
+    eig = np.linalg.eigvalsh(0.5 * (cov + cov.T) / np.outer(s, s))
+    if eig.min() < -1e-8 * max(1.0, eig.max()):
+        raise DataError(
+            f"cov must be positive semi-definite (a covariance matrix); its correlation matrix has the "
+            f"eigenvalue {eig.min():.3g} < 0"
+        )
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -22,8 +46,9 @@ class MLEResult:
         information :math:`J(\hat\theta)^{-1}`.
     loglik : float
         The maximised log-likelihood :math:`\ell(\hat\theta)`.
-    nobs : int
-        Number of observations *n*.
+    nobs : int, optional
+        Number of observations *n*, an integer >= 1. Only the BIC needs it; without it ``bic``
+        raises a ``ValueError`` naming `nobs`.
     converged : bool, default True
         Whether the optimiser met its convergence criteria.
     param_names : sequence of str, optional
@@ -46,7 +71,11 @@ class MLEResult:
     Raises
     ------
     ValueError
-        If `params` is not a finite 1-D array, `cov` is not (k, k), or `nobs` < 1.
+        If `params` is not a finite real 1-D array; `cov` is not a real (k, k) matrix that is
+        symmetric and positive semi-definite (to rounding; NaN entries are allowed only as "not
+        available" when ``converged=False``); `loglik` is not a finite real number; `nobs` is not an
+        integer >= 1; or `param_names` has the wrong length. (:class:`~mlelib.DataError`, a
+        ``ValueError``.)
 
     Examples
     --------
@@ -60,7 +89,7 @@ class MLEResult:
     params: np.ndarray
     cov: np.ndarray
     loglik: float
-    nobs: int
+    nobs: Optional[int] = None
     converged: bool = True
     param_names: Optional[tuple] = None
     model: str = ""
@@ -68,24 +97,48 @@ class MLEResult:
     negloglik: Optional[Callable] = field(default=None, compare=False)
 
     def __post_init__(self):
-        params = np.atleast_1d(np.asarray(self.params, dtype=float))
+        params = to_float(self.params, "params")
+        params = np.atleast_1d(params)
         if params.ndim != 1 or not np.all(np.isfinite(params)):
-            raise ValueError(f"params must be a finite 1-D array, got {params!r}")
+            raise DataError(f"params must be a finite 1-D array, got {_show(self.params)}")
         k = params.size
-        cov = np.asarray(self.cov, dtype=float).reshape(k, k) if np.size(self.cov) == k * k else None
-        if cov is None:
-            raise ValueError(f"cov must have shape ({k}, {k}) to match {k} params, got shape {np.shape(self.cov)}")
-        if int(self.nobs) < 1:
-            raise ValueError(f"nobs must be a positive integer, got {self.nobs}")
+        cov = to_float(self.cov, "cov")
+        if cov.size != k * k or cov.ndim > 2 or (cov.ndim == 2 and cov.shape != (k, k)):
+            raise DataError(f"cov must have shape ({k}, {k}) to match {k} params, got shape {np.shape(self.cov)}")
+        cov = cov.reshape(k, k).copy()
+        if np.any(np.isinf(cov)):
+            raise DataError(f"cov must be finite (NaN marks 'not available'); got {_show(cov.tolist())}")
+        if np.any(np.isnan(cov)):
+            if self.converged:
+                raise DataError(
+                    "cov contains NaN but converged=True: a converged fit must report its covariance; "
+                    "pass converged=False when the covariance is not available"
+                )
+        else:
+            _check_covariance(cov)
+            cov = 0.5 * (cov + cov.T)
+        if self.nobs is not None:
+            nobs = positive_int(self.nobs, "nobs", what="the number of observations")
+        else:
+            nobs = None
+        loglik = to_float(self.loglik, "loglik")
+        if loglik.size != 1 or not np.isfinite(loglik).all():
+            raise DataError(f"loglik must be a finite real number (the maximised log-likelihood); got {_show(self.loglik)}")
+        if not isinstance(self.converged, (bool, np.bool_)):
+            raise DataError(f"converged must be True or False; got {_show(self.converged)}")
+        if self.param_names is not None and isinstance(self.param_names, str):
+            raise DataError(f"param_names must be a sequence of {k} names, got the string {self.param_names!r}")
         names = tuple(self.param_names) if self.param_names is not None else tuple(f"theta{i}" for i in range(k))
         if len(names) != k:
-            raise ValueError(f"param_names has {len(names)} entries for {k} params")
+            raise DataError(f"param_names has {len(names)} entries for {k} params")
+        if self.negloglik is not None:
+            check_callable(self.negloglik, "negloglik", "negloglik(theta) -> float")
         params.flags.writeable = False
         cov.flags.writeable = False
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "cov", cov)
-        object.__setattr__(self, "loglik", float(self.loglik))
-        object.__setattr__(self, "nobs", int(self.nobs))
+        object.__setattr__(self, "loglik", float(loglik.reshape(())))
+        object.__setattr__(self, "nobs", nobs)
         object.__setattr__(self, "converged", bool(self.converged))
         object.__setattr__(self, "param_names", names)
 
@@ -107,7 +160,15 @@ class MLEResult:
 
     @property
     def bic(self):
-        """Bayesian information criterion, :math:`k\\log n - 2\\ell(\\hat\\theta)` (smaller is better)."""
+        """Bayesian information criterion, :math:`k\\log n - 2\\ell(\\hat\\theta)` (smaller is better).
+
+        Raises ``ValueError`` if the result was built without `nobs`.
+        """
+        if self.nobs is None:
+            raise ValueError(
+                "bic needs the number of observations, but this result has nobs=None; pass nobs=... to "
+                "the fitter (e.g. fit(negloglik, x0, nobs=len(data))) or compare models by aic"
+            )
         return self.k * np.log(self.nobs) - 2 * self.loglik
 
     def conf_int(self, alpha=0.05, method="wald"):
@@ -146,8 +207,7 @@ class MLEResult:
         >>> res.conf_int(method="profile").round(4)
         array([[0.1793, 1.0746]])
         """
-        if not 0 < alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        alpha = check_alpha(alpha)
         if method == "wald":
             z = stats.norm.ppf(1 - alpha / 2)
             half = z * self.bse
@@ -168,9 +228,10 @@ class MLEResult:
         ci = self.conf_int(alpha)
         level = f"{100 * (1 - alpha):g}%"
         width = max(9, *(len(n) for n in self.param_names))
+        bic = f"{self.bic:.4f}" if self.nobs is not None else "n/a (nobs not given)"
         lines = [
             f"{self.model or 'MLE'}: nobs={self.nobs}  loglik={self.loglik:.4f}  "
-            f"aic={self.aic:.4f}  bic={self.bic:.4f}  converged={self.converged}",
+            f"aic={self.aic:.4f}  bic={bic}  converged={self.converged}",
             f"{'':{width}} {'estimate':>12} {'std err':>12} {'z':>9} {level + ' lower':>12} {level + ' upper':>12}",
         ]
         for name, est, se, (lo, hi) in zip(self.param_names, self.params, self.bse, ci):

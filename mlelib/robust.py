@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, special
 
-from ._validate import as_sample
+from ._validate import as_sample, check_callable, to_float
 from .errors import DataError
 
 __all__ = ["sandwich_cov", "glm_sandwich_cov", "jackknife_bias", "bootstrap_bias", "BiasCorrection"]
@@ -24,10 +24,7 @@ _FAMILIES = ("poisson", "logistic", "linear")
 
 
 def _as_matrix(a, name):
-    try:
-        arr = np.asarray(a, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be numeric; could not convert it to floats ({exc})") from None
+    arr = to_float(a, name)
     if not np.all(np.isfinite(arr)):
         raise DataError(f"{name} contains non-finite values (NaN or inf); all entries must be finite")
     return arr
@@ -181,7 +178,7 @@ def glm_sandwich_cov(X, y, params, family):
     array([[ 0.0229, -0.0127],
            [-0.0127,  0.0128]])
     """
-    if family not in _FAMILIES:
+    if not isinstance(family, str) or family not in _FAMILIES:
         raise DataError(f"family must be one of {_FAMILIES}, got {family!r}")
     Xa = _as_matrix(X, "X")
     if Xa.ndim != 2:
@@ -253,6 +250,19 @@ def _apply(estimator, samples, vectorized):
     return np.array([np.asarray(estimator(row), dtype=float) for row in samples])
 
 
+def _leave_one_out(xa):
+    """Yield the n leave-one-out samples, one at a time: O(n) memory (one buffer, copied per call).
+
+    The buffer for "leave out i" holds xa[:i] then xa[i+1:]; moving from i-1 to i changes one entry.
+    Each sample is a fresh copy, so an estimator that sorts or modifies its input in place is safe.
+    """
+    buf = xa[1:].copy()
+    yield buf.copy()
+    for i in range(1, xa.size):
+        buf[i - 1] = xa[i - 1]
+        yield buf.copy()
+
+
 def jackknife_bias(estimator, x, *, vectorized=False):
     r"""Jackknife estimate of the bias of `estimator`, and the bias-corrected estimate.
 
@@ -292,8 +302,9 @@ def jackknife_bias(estimator, x, *, vectorized=False):
     If :math:`E[\hat\theta] = \theta + a/n + O(n^{-2})`, the corrected estimate has bias
     :math:`O(n^{-2})`; when the bias is exactly :math:`a/n` (as for the variance MLE
     :math:`\hat\sigma^2`, whose jackknife correction is exactly the :math:`n-1` divisor) it
-    removes it completely. The vectorized path builds the (n, n-1) leave-one-out matrix:
-    memory :math:`O(n^2)`.
+    removes it completely. The default path calls `estimator` on one leave-one-out sample at a
+    time (extra memory :math:`O(n)`: 160 kB at n = 20 000); the vectorized path builds the
+    (n, n-1) leave-one-out matrix (memory :math:`O(n^2)`, 3.2 GB at n = 20 000).
 
     References
     ----------
@@ -306,13 +317,19 @@ def jackknife_bias(estimator, x, *, vectorized=False):
     >>> round(jk.estimate, 4), round(jk.corrected, 4), round(float(np.var(x, ddof=1)), 4)
     (5.25, 7.0, 7.0)
     """
+    check_callable(estimator, "estimator", "estimator(sample) -> number for a 1-D sample")
     xa = as_sample(x)
     n = xa.size
     if n < 2:
         raise DataError(f"the jackknife needs at least 2 observations (it leaves one out), got n = {n}")
-    theta = np.asarray(estimator(xa), dtype=float)
-    loo = np.broadcast_to(xa, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)
-    reps = _apply(estimator, loo, vectorized)
+    if not isinstance(vectorized, (bool, np.bool_)):
+        raise TypeError(f"vectorized must be True or False; got {vectorized!r}")
+    theta = np.asarray(estimator(xa.copy()), dtype=float)
+    if vectorized:
+        loo = np.broadcast_to(xa, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)
+        reps = _apply(estimator, loo, True)
+    else:
+        reps = np.array([np.asarray(estimator(s), dtype=float) for s in _leave_one_out(xa)])
     mean_rep = reps.mean(axis=0)
     bias = (n - 1) * (mean_rep - theta)
     se = np.sqrt((n - 1) / n * np.sum((reps - mean_rep) ** 2, axis=0))
@@ -390,6 +407,7 @@ def bootstrap_bias(estimator, x, rng, *, n_boot=2000, vectorized=False):
         raise TypeError(
             f"rng must be a numpy.random.Generator (e.g. np.random.default_rng(1)), got {type(rng).__name__}"
         )
+    check_callable(estimator, "estimator", "estimator(sample) -> number for a 1-D sample")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
     theta = np.asarray(estimator(xa), dtype=float)

@@ -11,6 +11,7 @@ r"""Monte Carlo sampling distributions of estimators, and the Monte Carlo error 
 
 import numpy as np
 
+from ._validate import to_float
 from .errors import DataError
 
 __all__ = ["simulate_estimator", "mc_standard_error", "mc_se_proportion"]
@@ -103,8 +104,8 @@ def simulate_estimator(estimator, sampler, n, reps, rng):
     reps = _positive_int(reps, "reps")
     draws = sampler(rng, size=(reps, n))
     try:
-        x = np.asarray(draws, dtype=float)
-    except (TypeError, ValueError) as exc:
+        x = to_float(draws, "sampler(rng, size=(reps, n))")
+    except DataError as exc:
         raise DataError(f"sampler(rng, size=(reps, n)) must return a numeric array; converting it failed: {exc}") from None
     if x.shape != (reps, n):
         raise DataError(
@@ -112,8 +113,8 @@ def simulate_estimator(estimator, sampler, n, reps, rng):
         )
     estimates = estimator(x)
     try:
-        est = np.asarray(estimates, dtype=float)
-    except (TypeError, ValueError) as exc:
+        est = to_float(estimates, "estimator(x)")
+    except DataError as exc:
         raise DataError(f"estimator(x) must return a numeric array; converting it failed: {exc}") from None
     if est.ndim not in (1, 2) or est.shape[0] != reps:
         hint = " (did it reduce along axis 0 instead of axis 1?)" if est.shape == (n,) else ""
@@ -125,10 +126,7 @@ def simulate_estimator(estimator, sampler, n, reps, rng):
 
 
 def _as_values(values):
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"values must be numeric; could not convert them to floats ({exc})") from None
+    arr = to_float(values, "values")
     if arr.ndim not in (1, 2):
         raise DataError(f"values must be 1-D (reps,) or 2-D (reps, k); got shape {arr.shape}")
     if arr.shape[0] < 2:
@@ -193,19 +191,30 @@ def mc_standard_error(values, statistic="mean"):
     >>> round(mc_standard_error(v, "variance"), 4)
     0.6396
     """
-    if statistic not in _STATISTICS:
+    if not isinstance(statistic, str) or statistic not in _STATISTICS:
         raise DataError(f"statistic must be one of {', '.join(_STATISTICS)}; got {statistic!r}")
     arr = _as_values(values)
     reps = arr.shape[0]
-    s2 = arr.var(axis=0, ddof=1)
+    # scaled by a power of 2 near the largest magnitude (exact), so that no moment overflows
+    m = float(np.max(np.abs(arr)))
+    e = int(np.floor(np.log2(m))) if m > 0 else 0
+    z = np.ldexp(arr, -e)
+    s2 = z.var(axis=0, ddof=1)
     if statistic == "mean":
-        se = np.sqrt(s2 / reps)
+        se, power = np.sqrt(s2 / reps), 1
     else:
-        m4 = np.mean((arr - arr.mean(axis=0)) ** 4, axis=0)
-        se = np.sqrt(np.maximum(m4 - (reps - 3) / (reps - 1) * s2**2, 0.0) / reps)
+        m4 = np.mean((z - z.mean(axis=0)) ** 4, axis=0)
+        se, power = np.sqrt(np.maximum(m4 - (reps - 3) / (reps - 1) * s2**2, 0.0) / reps), 2
         if statistic == "sd":
             with np.errstate(divide="ignore", invalid="ignore"):
-                se = np.where(s2 > 0, se / (2 * np.sqrt(s2)), 0.0)
+                se, power = np.where(s2 > 0, se / (2 * np.sqrt(s2)), 0.0), 1
+    with np.errstate(over="ignore"):
+        se = np.ldexp(se, power * e)
+    if not np.all(np.isfinite(se)):
+        raise DataError(
+            f"the standard error of the {statistic} of these values overflows float64 (values up to {m:.3g}); "
+            "rescale the values first"
+        )
     return float(se) if np.ndim(se) == 0 else se
 
 
@@ -249,7 +258,7 @@ def mc_se_proportion(p, reps):
     0.005
     """
     reps = _positive_int(reps, "reps")
-    arr = np.asarray(p, dtype=float)
+    arr = to_float(p, "p")
     ok = np.isfinite(arr) & (arr >= 0) & (arr <= 1)
     if not ok.all():
         raise DataError(f"p must be a proportion in [0, 1]; got {arr[~ok].ravel()[0]:g}")

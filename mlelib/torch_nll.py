@@ -14,14 +14,21 @@ Conventions, the same for every function:
 - The constants of the density are included (``log(2*pi)``, ``log(y!)``, ...), so the
   values are log-likelihoods in the sense of :mod:`mlelib.loglik`, not just losses
   "up to a constant".
-- numpy arrays and Python numbers are converted to ``torch.float64`` tensors; tensors are
-  used as given (their dtype is kept, so a float32 network stays float32).
+- All inputs are promoted to one floating dtype before any arithmetic: the dtype of the
+  tensors if every array-valued input is a floating-point tensor of one dtype (so a float32
+  network with float32 targets stays float32), otherwise ``torch.float64``. Python numbers
+  (a fixed variance, a scale) adapt to that dtype and do not decide it. Integer and bool
+  tensors and arrays, lists and numpy arrays are converted to float64 (never the other way:
+  ``bernoulli_nll_logits(torch.tensor([0, 1]), [0.5, 1.0])`` uses the label 0.5, not 0).
+  Complex input, strings and ``None`` are a :class:`~mlelib.DataError`. Autograd flows through
+  the conversion.
 
 torch is imported inside the functions, never when :mod:`mlelib` is imported.
 """
 
 import numpy as np
 
+from ._validate import to_float
 from .errors import DataError
 
 __all__ = [
@@ -42,24 +49,47 @@ def _torch():
     return torch
 
 
-def _tensor(value, name, dtype=None):
-    """`value` as a tensor (float64 unless it already is a tensor), finite, or DataError."""
+def _is_weak(value):
+    """A Python or numpy scalar: it adapts to the dtype of the tensors (like torch's own promotion)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _common_dtype(values):
     torch = _torch()
+    dtypes = set()
+    for value in values:
+        if _is_weak(value):
+            continue
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            dtypes.add(value.dtype)
+        else:
+            return torch.float64
+    return dtypes.pop() if len(dtypes) == 1 else torch.float64
+
+
+def _tensor(value, name, dtype=None):
+    """`value` as a finite floating tensor of `dtype` (default float64), or DataError. Autograd is kept."""
+    torch = _torch()
+    dtype = torch.float64 if dtype is None else dtype
     if isinstance(value, torch.Tensor):
-        out = value if dtype is None else value.to(dtype)
+        if value.is_complex():
+            raise DataError(f"{name} must be real; got a complex tensor of dtype {value.dtype}")
+        out = value.to(dtype)
     else:
-        try:
-            # a copy: torch warns on read-only arrays (e.g. MLEResult.params) and must not alias the input
-            arr = np.array(value, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"{name} must be numeric; could not convert it to floats ({exc})") from None
-        out = torch.as_tensor(arr, dtype=torch.float64 if dtype is None else dtype)
-    if out.is_floating_point():
-        bad = ~torch.isfinite(out.detach())
-        if bool(bad.any()):
-            first = out.detach()[bad].flatten()[0].item()
-            raise DataError(f"{name} contains {int(bad.sum())} non-finite value(s) (NaN or inf), first {first}")
+        # a copy: torch warns on read-only arrays (e.g. MLEResult.params) and must not alias the input
+        arr = to_float(value, name)
+        out = torch.as_tensor(arr.copy(), dtype=dtype)
+    bad = ~torch.isfinite(out.detach())
+    if bool(bad.any()):
+        first = out.detach()[bad].flatten()[0].item()
+        raise DataError(f"{name} contains {int(bad.sum())} non-finite value(s) (NaN or inf), first {first}")
     return out
+
+
+def _promote(*pairs):
+    """Tensors of one common floating dtype (see the module notes) from ``(value, name)`` pairs."""
+    dtype = _common_dtype([v for v, _ in pairs])
+    return [_tensor(v, name, dtype) for v, name in pairs]
 
 
 def _same_shape(a, b, name_a, name_b):
@@ -84,9 +114,7 @@ def _check_support(y, ok, family, support):
         )
 
 
-def _positive(value, name, like):
-    torch = _torch()
-    out = _tensor(value, name, dtype=like.dtype if not isinstance(value, torch.Tensor) else None)
+def _positive(out, name, like):
     if out.ndim and out.shape != like.shape:
         raise DataError(f"{name} must be a scalar or have shape {tuple(like.shape)}, got {tuple(out.shape)}")
     bad = out.detach() <= 0
@@ -104,7 +132,7 @@ def _reduce(terms, reduction):
 
 
 def _check_reduction(reduction):
-    if reduction not in _REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
@@ -156,8 +184,7 @@ def bernoulli_nll_logits(logits, y, reduction="sum"):
     """
     torch = _torch()
     _check_reduction(reduction)
-    eta = _tensor(logits, "logits")
-    target = _tensor(y, "y", dtype=eta.dtype)
+    eta, target = _promote((logits, "logits"), (y, "y"))
     _same_shape(eta, target, "logits", "y")
     _nonempty(eta, "logits")
     _check_support(target, (target == 0) | (target == 1), "Bernoulli", "0 or 1")
@@ -203,13 +230,15 @@ def logistic_nll(X, y, w, reduction="sum"):
     >>> round(logistic_nll(X, [0, 1], [0.0, 0.0]).item(), 6)
     1.386294
     """
-    Xt = _tensor(X, "X")
-    wt = _tensor(w, "w")
+    _check_reduction(reduction)
+    Xt, wt, yt = _promote((X, "X"), (w, "w"), (y, "y"))
     if Xt.ndim != 2:
         raise DataError(f"X must be 2-D (n observations by k columns), got shape {tuple(Xt.shape)}")
     if wt.shape != (Xt.shape[1],):
         raise DataError(f"w must have shape ({Xt.shape[1]},) to match the columns of X, got {tuple(wt.shape)}")
-    return bernoulli_nll_logits(Xt @ wt.to(Xt.dtype), y, reduction=reduction)
+    if yt.shape != (Xt.shape[0],):
+        raise DataError(f"y must have shape ({Xt.shape[0]},), one outcome per row of X, got {tuple(yt.shape)}")
+    return bernoulli_nll_logits(Xt @ wt, yt, reduction=reduction)
 
 
 def categorical_nll(logits, y, reduction="sum"):
@@ -255,14 +284,17 @@ def categorical_nll(logits, y, reduction="sum"):
     """
     torch = _torch()
     _check_reduction(reduction)
-    eta = _tensor(logits, "logits")
+    two_d = (y.ndim if isinstance(y, torch.Tensor) else np.ndim(y)) == 2
+    if two_d:
+        eta, q = _promote((logits, "logits"), (y, "y"))
+    else:
+        (eta,) = _promote((logits, "logits"))
     if eta.ndim != 2:
         raise DataError(f"logits must be 2-D (n observations by K classes), got shape {tuple(eta.shape)}")
     _nonempty(eta, "logits")
     n, n_classes = eta.shape
     log_p = torch.log_softmax(eta, dim=1)
-    if (y.ndim if isinstance(y, torch.Tensor) else np.ndim(y)) == 2:
-        q = _tensor(y, "y", dtype=eta.dtype)
+    if two_d:
         _same_shape(eta, q, "logits", "target probabilities y")
         _check_support(q, q >= 0, "Target probability", ">= 0")
         row_sums = q.detach().sum(dim=1)
@@ -272,7 +304,10 @@ def categorical_nll(logits, y, reduction="sum"):
             raise DataError(f"target probabilities must sum to 1 in each row; row {i} sums to {row_sums[i].item():g}")
         terms = -(q * log_p).sum(dim=1)
     else:
-        labels = _tensor(y, "y")
+        if isinstance(y, torch.Tensor) and not y.is_floating_point() and not y.is_complex():
+            labels = y
+        else:
+            labels = _tensor(y, "y")
         if labels.shape != (n,):
             raise DataError(f"labels y must have shape ({n},), one per row of logits, got {tuple(labels.shape)}")
         whole = labels == torch.round(labels) if labels.is_floating_point() else torch.ones_like(labels, dtype=bool)
@@ -326,11 +361,10 @@ def gaussian_nll(mean, y, var, reduction="sum"):
     """
     torch = _torch()
     _check_reduction(reduction)
-    mu = _tensor(mean, "mean")
-    obs = _tensor(y, "y", dtype=mu.dtype)
+    mu, obs, s2 = _promote((mean, "mean"), (y, "y"), (var, "var"))
     _same_shape(mu, obs, "mean", "y")
     _nonempty(mu, "mean")
-    s2 = _positive(var, "var", mu)
+    s2 = _positive(s2, "var", mu)
     terms = 0.5 * (torch.log(2 * torch.pi * s2) + (obs - mu) ** 2 / s2)
     return _reduce(terms.expand(mu.shape), reduction)
 
@@ -372,11 +406,10 @@ def laplace_nll(loc, y, scale, reduction="sum"):
     """
     torch = _torch()
     _check_reduction(reduction)
-    m = _tensor(loc, "loc")
-    obs = _tensor(y, "y", dtype=m.dtype)
+    m, obs, b = _promote((loc, "loc"), (y, "y"), (scale, "scale"))
     _same_shape(m, obs, "loc", "y")
     _nonempty(m, "loc")
-    b = _positive(scale, "scale", m)
+    b = _positive(b, "scale", m)
     terms = torch.log(2 * b) + torch.abs(obs - m) / b
     return _reduce(terms.expand(m.shape), reduction)
 
@@ -419,8 +452,7 @@ def poisson_nll(log_rate, y, reduction="sum"):
     """
     torch = _torch()
     _check_reduction(reduction)
-    eta = _tensor(log_rate, "log_rate")
-    obs = _tensor(y, "y", dtype=eta.dtype)
+    eta, obs = _promote((log_rate, "log_rate"), (y, "y"))
     _same_shape(eta, obs, "log_rate", "y")
     _nonempty(eta, "log_rate")
     _check_support(obs, (obs >= 0) & (obs == torch.floor(obs)), "Poisson", "non-negative integers")

@@ -223,3 +223,40 @@ def test_exponential_loglik_is_maximal_at_the_mle(x, rate):
 def test_bernoulli_loglik_is_maximal_at_the_mle(x, p):
     """The Bernoulli log-likelihood at any p is at most its value at k/n."""
     assert bernoulli_loglik(x, p) <= bernoulli_loglik(x, bernoulli_mle(x)) + 1e-12
+
+
+@pytest.mark.parametrize(
+    "x, rate",
+    [([1e308, 1.5e308], 1 / 1.25e308), ([1.7e308] * 4, 1 / 1.7e308), ([3e-300, 1e-300], 5e299)],
+)
+def test_exponential_mle_at_the_float_limits(x, rate):
+    """The mean is taken on data scaled by a power of 2: no overflow of the sum (before: a rate of 0.0)."""
+    assert exponential_mle(x) == pytest.approx(rate, rel=1e-15)
+
+
+def test_float_limits_refused_or_right():
+    """Near the float64 limits every answer is right or a clear DataError, never inf/0 silently."""
+    assert gaussian_mle([1e154, 3e154]) == pytest.approx((2e154, 1e308), rel=1e-15)
+    assert gaussian_mle([1e-150, 3e-150]) == pytest.approx((2e-150, 1e-300), rel=1e-15)
+    assert poisson_mle([1e308, 1e308]) == 1e308
+    with pytest.raises(DataError, match=r"sample variance \(about 1e400\) is outside the float64 range"):
+        gaussian_mle([1e200, -1e200, 0.0])
+    with pytest.raises(DataError, match="rate 1/mean overflows float64"):
+        exponential_mle([1e-320])
+    with pytest.raises(DataError, match="log-likelihood is finite but below -1.8e308"):
+        exponential_loglik([1e308], 1e10)
+    assert exponential_loglik([1e308, 1.5e308], 1e-308) == pytest.approx(
+        stats.expon.logpdf([1e308, 1.5e308], scale=1e308).sum(), rel=1e-14
+    )
+    assert gaussian_loglik([1e154, 3e154], 2e154, 1e308) == pytest.approx(
+        stats.norm.logpdf([1e154, 3e154], 2e154, 1e154).sum(), rel=1e-14
+    )
+
+
+@pytest.mark.parametrize(
+    "fn", [gaussian_mle, bernoulli_mle, poisson_mle, exponential_mle, lambda x: gaussian_loglik(x, 0.0, 1.0)]
+)
+def test_complex_input_is_refused(fn):
+    """Complex data were silently made real (with a ComplexWarning at most); now a DataError."""
+    with pytest.raises(DataError, match="x must be real"):
+        fn(np.array([1.0, 0.0, 1.0], dtype=complex))

@@ -287,9 +287,9 @@ def test_bad_params_for_profile_and_information():
     """params where negloglik is not finite, and non-finite theta, are refused with the value shown."""
     with pytest.raises(ValueError, match=r"negloglik is not finite at params = \[-1.0\]"):
         profile_likelihood_interval(lambda t: -poisson_loglik([1, 2], t[0]), [-1.0])
-    with pytest.raises(ValueError, match="theta must be a finite 1-D array"):
+    with pytest.raises(ValueError, match=r"theta must be finite, got theta = \[nan, 1.0\]"):
         observed_information(lambda t: float(t @ t), [np.nan, 1.0])
-    with pytest.raises(IndexError, match="index 2 is out of range for 2 parameters"):
+    with pytest.raises(IndexError, match=r"index entry 2 is out of range: the model has 2 parameter\(s\)"):
         profile_negloglik(lambda t: float(t @ t), [0.0, 0.0], 2, [1.0])
 
 
@@ -312,3 +312,81 @@ def test_observed_information_needs_theta_or_a_result():
     bare = MLEResult(params=[1.0], cov=[[1.0]], loglik=0.0, nobs=3)
     with pytest.raises(ValueError, match="carries no negloglik"):
         observed_information(bare)
+
+
+def _rate_nll():
+    x = np.array([0.5, 1.5, 1.0, 3.0, 2.0])
+    return lambda t: -exponential_loglik(x, t[0])
+
+
+@pytest.mark.parametrize(
+    "which, error, message",
+    [
+        ([-1], IndexError, r"which entry -1 is out of range: the model has 1 parameter\(s\), valid positions 0..0 "
+                           r"\(negative positions are not accepted\)"),
+        ([5], IndexError, "which entry 5 is out of range"),
+        ([0.5], DataError, r"which must contain integer parameter positions 0..0; got 0.5"),
+        ([0, 0], DataError, "which lists parameter 0 twice"),
+        ([], DataError, "which is empty"),
+        ("0", DataError, "which must contain integer parameter positions"),
+    ],
+)
+def test_which_is_checked(which, error, message):
+    """Negative (no wrap-around: which=[-1] gave a negative lower limit for a rate), out-of-range,
+    non-integer, duplicate and empty positions are refused with the position and the valid range."""
+    with pytest.raises(error, match=message):
+        profile_likelihood_interval(_rate_nll(), [0.625], which=which)
+
+
+def test_which_and_index_accept_numpy_integers_and_integral_floats():
+    """np.int64(0), 0.0 and a bare int are valid positions and give the same interval (an oracle-free
+    consistency check; the interval itself is checked against the closed form elsewhere)."""
+    ref = profile_likelihood_interval(_rate_nll(), [0.625], which=[0])
+    for which in ([np.int64(0)], [0.0], 0):
+        assert_allclose(profile_likelihood_interval(_rate_nll(), [0.625], which=which), ref, rtol=1e-12)
+    with pytest.raises(IndexError, match="index entry -1 is out of range"):
+        profile_negloglik(_rate_nll(), [0.625], -1, [0.5])
+    with pytest.raises(DataError, match="index must be a single parameter position"):
+        profile_negloglik(_rate_nll(), [0.625], [0], [0.5])
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: wilson_interval(1, 3, None), ValueError, r"alpha must be a number in \(0, 1\) .*got None"),
+        (lambda: wilson_interval(1, 3, "0.05"), ValueError, r"alpha must be a number .*got '0.05'"),
+        (lambda: poisson_lr_interval(1, 3, [0.05]), ValueError, r"alpha must be a number .*got \[0.05\]"),
+        (lambda: wilson_interval(1 + 0j, 3), DataError, "k must be real"),
+        (lambda: poisson_score_interval(2, 3 + 1j), DataError, "n must be real"),
+        (lambda: observed_information("nll", [1.0]), TypeError, "negloglik must be a callable"),
+        (lambda: observed_information(lambda t: float(t @ t), [1 + 1j]), DataError, "theta must be real"),
+        (lambda: profile_likelihood_interval(_rate_nll(), [0.625], cov=np.eye(2)), DataError,
+         r"cov must have shape \(1, 1\)"),
+        (lambda: profile_likelihood_interval(_rate_nll(), [0.625], xtol=None), ValueError, "xtol must be a number"),
+        (lambda: profile_negloglik(_rate_nll(), [0.625], 0, ["a"]), DataError, "values must be numeric"),
+    ],
+)
+def test_unclear_errors_are_now_clear(call, error, message):
+    """alpha=None, strings, complex counts, a string for a callable, mismatched cov: named, shown, explained."""
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("total, n", [(1e12, 1), (1e20, 1), (3e15, 7)])
+def test_poisson_lr_interval_for_huge_totals(total, n):
+    """The deviance is computed as total * (u - log1p u), without cancellation: for large totals the LR
+    limits are xbar -+ z sqrt(xbar/n) to 1e-5 of that half-width (before, total = 1e20 gave limits off by
+    far more than the half-width: the difference of log-likelihoods ~6e27 was rounding noise)."""
+    xbar = total / n
+    half = stats.norm.ppf(0.975) * np.sqrt(xbar / n)
+    lo, hi = poisson_lr_interval(total, n)
+    assert_allclose([(xbar - lo) / half, (hi - xbar) / half], [1.0, 1.0], rtol=1e-5)
+
+
+def test_bernoulli_lr_interval_for_huge_n():
+    """n = 1e16, k = 1e15: limits 0.1 -+ z sqrt(0.09/n) to 1e-5 of the half-width; the boundary cases keep
+    their closed forms (k = 0: upper limit 1 - exp(-cut/(2n)))."""
+    lo, hi = bernoulli_lr_interval(1e15, 1e16)
+    half = stats.norm.ppf(0.975) * np.sqrt(0.09 / 1e16)
+    assert_allclose([(0.1 - lo) / half, (hi - 0.1) / half], [1.0, 1.0], rtol=1e-5)
+    assert_allclose(bernoulli_lr_interval(0, 10)[1], -np.expm1(-CUT95 / 20), rtol=1e-12)

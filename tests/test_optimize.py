@@ -291,8 +291,71 @@ def test_bad_inputs():
         fit(nll, [1.0], nobs=4, grad=lambda t: np.array([1.0, 2.0]))
     with pytest.raises(DataError, match=r"negloglik must return a scalar"):
         fit(lambda t: np.array([1.0, 2.0]), [1.0], nobs=4)
-    with pytest.raises(TypeError, match="nobs"):
-        fit(nll, [1.0])
+    with pytest.raises(TypeError, match=r"negloglik must be a callable.*got 'nll'"):
+        fit("nll", [1.0])
+    with pytest.raises(TypeError, match="grad must be a callable"):
+        fit(nll, [1.0], grad=3.0)
+    with pytest.raises(ValueError, match=r"nobs must be a positive integer .*got 'ten'"):
+        fit(nll, [1.0], nobs="ten")
+    with pytest.raises(DataError, match="x0 must be real"):
+        fit(nll, [1.0 + 0.5j])
+    with pytest.raises(ValueError, match="tol must be a positive number"):
+        fit(nll, [1.0], tol=None)
+    with pytest.raises(TypeError, match="options must be a dict"):
+        fit(nll, [1.0], options=[("maxiter", 3)])
+
+
+def test_nobs_is_optional_and_bic_says_why_it_is_missing():
+    """fit(negloglik, x0) works without nobs; the BIC then raises naming nobs, the summary says n/a."""
+    c = np.array([1, 2, 0, 3])
+    res = fit(lambda t: -poisson_loglik(c, t[0]), [1.0], transform="log")
+    assert_allclose(res.params, [c.mean()], rtol=1e-7)
+    assert res.nobs is None and res.converged
+    with pytest.raises(ValueError, match=r"bic needs the number of observations.*nobs=None"):
+        res.bic
+    assert "bic=n/a (nobs not given)" in res.summary()
+    assert res.aic == pytest.approx(2 - 2 * res.loglik)
+
+
+@pytest.mark.parametrize(
+    "nll, x0",
+    [
+        (lambda t: np.exp(-t[0]), [0.0]),  # infimum 0 as t -> infinity
+        (lambda t: np.log1p(np.exp(-t[0])) + np.log1p(np.exp(-2 * t[0])), [0.0]),  # separated logistic
+        (lambda t: np.exp(-t[0]) + (t[1] - 1.0) ** 2, [0.0, 0.0]),  # one parameter runs off, one is fine
+    ],
+)
+def test_no_finite_minimiser_is_never_converged(nll, x0):
+    """A negative log-likelihood whose infimum is approached as a parameter -> infinity (gradient and
+    curvature both vanishing): a RuntimeWarning saying there is no finite MLE, and converged=False
+    (the documented behaviour; fit does not raise NoFiniteMLEError). Before, exp(-t) gave t = 19,
+    se 13000 and converged=True."""
+    with pytest.warns(RuntimeWarning, match="no finite MLE"):
+        res = fit(nll, x0, nobs=5)
+    assert not res.converged
+
+
+def test_badly_scaled_logistic_by_fit_matches_the_exact_reparametrisation():
+    """Logistic -l(b) with a covariate in units of 1e4 and an offset of 1e6, fitted by the generic fit:
+    the estimates equal the exact map-back of the fit on the standardised covariate (rtol 1e-6), the
+    log-likelihoods agree to 1e-8, and converged=True is earned (BFGS alone stops 26 nats short)."""
+    rng = np.random.default_rng(0)
+    n = 300
+    z = rng.normal(size=n)
+    y = (rng.random(n) < special.expit(0.3 + 0.8 * z)).astype(float)
+
+    def nll_for(X):
+        return lambda b: float(np.sum(np.logaddexp(0.0, X @ b) - y * (X @ b)))
+
+    std = fit(nll_for(np.column_stack([np.ones(n), z])), [0.0, 0.0], nobs=n)
+    unit, off = 1e4, 1e6
+    res = fit(nll_for(np.column_stack([np.ones(n), z * unit + off])), [0.0, 0.0], nobs=n)
+    c0, c1 = std.params
+    A = np.array([[1.0, -off / unit], [0.0, 1.0 / unit]])  # beta = A c
+    assert res.converged and std.converged
+    assert_allclose(res.params, A @ std.params, rtol=1e-6)
+    assert_allclose(res.loglik, std.loglik, rtol=0, atol=1e-8)
+    assert_allclose(res.bse, np.sqrt(np.diag(A @ std.cov @ A.T)), rtol=1e-5)
 
 
 def test_data_errors_from_the_objective_are_domain_not_crashes():

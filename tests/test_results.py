@@ -69,3 +69,48 @@ def test_conf_int_rejects_bad_alpha(alpha):
     """alpha must lie strictly between 0 and 1."""
     with pytest.raises(ValueError, match="alpha must be in"):
         make().conf_int(alpha)
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(nobs=2.5), r"nobs must be a positive integer .*got 2.5"),
+        (dict(nobs=True), r"nobs must be a positive integer .*got True"),
+        (dict(nobs="40"), r"nobs must be a positive integer .*got '40'"),
+        (dict(loglik=np.nan), "loglik must be a finite real number"),
+        (dict(loglik=np.inf), "loglik must be a finite real number"),
+        (dict(loglik=[1.0, 2.0]), "loglik must be a finite real number"),
+        (dict(cov=[[0.04, 0.02], [0.01, 0.09]]), r"cov must be symmetric; cov\[0, 1\] = 0.02 but cov\[1, 0\] = 0.01"),
+        (dict(cov=[[0.04, 0.1], [0.1, 0.09]]), "cov must be positive semi-definite .*eigenvalue"),
+        (dict(cov=[[-0.04, 0.0], [0.0, 0.09]]), r"diagonal entry cov\[0, 0\] = -0.04 is negative"),
+        (dict(cov=np.eye(3)), r"cov must have shape \(2, 2\)"),
+        (dict(cov=[[0.04, np.inf], [np.inf, 0.09]]), "cov must be finite"),
+        (dict(cov=[[0.04, np.nan], [np.nan, 0.09]]), "cov contains NaN but converged=True"),
+        (dict(params=[1.0 + 1j, 2.0]), "params must be real"),
+        (dict(params=[[1.0, 2.0]]), "params must be a finite 1-D array"),
+        (dict(converged="yes"), "converged must be True or False"),
+        (dict(param_names="ab"), "param_names must be a sequence of 2 names"),
+    ],
+)
+def test_fields_are_validated(kw, message):
+    """Every field is checked on construction, with a message naming it and showing the bad value."""
+    base = dict(params=[1.0, -2.0], cov=[[0.04, 0.01], [0.01, 0.09]], loglik=-12.5, nobs=40)
+    base.update(kw)
+    with pytest.raises(ValueError, match=message):
+        MLEResult(**base)
+
+
+def test_negloglik_must_be_callable():
+    with pytest.raises(TypeError, match="negloglik must be a callable.*got 'f'"):
+        MLEResult([1.0], [[0.1]], -1.0, 3, negloglik="f")
+
+
+def test_nan_cov_allowed_when_not_converged_and_psd_to_rounding():
+    """NaN marks an unavailable covariance of a failed fit; a PSD matrix with rounding-level asymmetry
+    or a -1e-18 eigenvalue is accepted and symmetrised; a singular (rank-1) covariance is PSD."""
+    res = MLEResult([1.0, 2.0], np.full((2, 2), np.nan), -1.0, 5, converged=False)
+    assert np.all(np.isnan(res.bse))
+    c = np.array([[1.0, 1.0], [1.0 + 1e-15, 1.0]])
+    res = MLEResult([1.0, 2.0], c, -1.0, 5)
+    assert np.array_equal(res.cov, res.cov.T)
+    assert MLEResult([1.0], [[0.0]], -1.0, np.int64(3)).nobs == 3

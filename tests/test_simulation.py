@@ -182,3 +182,12 @@ def test_mc_se_proportion_bad_inputs(p, reps, message):
     """A proportion outside [0, 1] or a non-positive number of replications is refused."""
     with pytest.raises(DataError, match=message):
         mc_se_proportion(p, reps)
+
+
+def test_mc_standard_error_of_huge_values():
+    """Values ~1e200: the moments are taken on scaled values (exact power of 2); the se of the mean is
+    s/sqrt(R) to 1e-14, and the se of the variance (about 1e400) is refused, not inf."""
+    v = np.array([1e200, -1e200, 3e200])
+    assert mc_standard_error(v) == pytest.approx(np.std(v / 1e200, ddof=1) / np.sqrt(3) * 1e200, rel=1e-14)
+    with pytest.raises(DataError, match="standard error of the variance of these values overflows"):
+        mc_standard_error(v, "variance")

@@ -262,3 +262,53 @@ def test_invalid_inputs(call, error, message):
     """Invalid data and arguments are refused with a message naming the bad value and what is valid."""
     with pytest.raises(error, match=message):
         call()
+
+
+def test_integer_tensors_never_truncate_float_arguments():
+    """An integer first tensor no longer casts the other inputs to int: the label 0.5 stays 0.5 (a DataError,
+    as labels must be 0/1), the Laplace scale 0.8 stays 0.8 (oracle: scipy), gaussian/poisson alike."""
+    import torch
+
+    with pytest.raises(DataError, match="Bernoulli data must be 0 or 1.*first 0.5"):
+        bernoulli_nll_logits(torch.tensor([0, 1]), [0.5, 1.0])
+    value = laplace_nll(torch.tensor([0, 1]), [0.5, 1.7], 0.8)
+    assert value.dtype == torch.float64
+    np.testing.assert_allclose(value.item(), -stats.laplace.logpdf([0.5, 1.7], [0, 1], 0.8).sum(), rtol=1e-14)
+    value = gaussian_nll(torch.tensor([0, 1]), [0.5, 1.7], 0.3)
+    np.testing.assert_allclose(value.item(), -stats.norm.logpdf([0.5, 1.7], [0, 1], np.sqrt(0.3)).sum(), rtol=1e-14)
+    value = poisson_nll(torch.tensor([0, 1]), torch.tensor([2, 3]))
+    np.testing.assert_allclose(value.item(), -stats.poisson.logpmf([2, 3], np.exp([0, 1])).sum(), rtol=1e-14)
+    value = bernoulli_nll_logits(torch.tensor([0, 2]), torch.tensor([True, False]))
+    np.testing.assert_allclose(value.item(), -stats.bernoulli.logpmf([1, 0], special.expit([0, 2])).sum(), rtol=1e-14)
+
+
+def test_dtype_promotion_rule():
+    """float32 tensors throughout stay float32 (Python numbers adapt); any non-tensor or a mix of dtypes
+    gives float64, and autograd flows back to a float32 parameter."""
+    import torch
+
+    m32 = torch.zeros(3, dtype=torch.float32, requires_grad=True)
+    y32 = torch.tensor([0.1, -0.2, 0.3], dtype=torch.float32)
+    assert gaussian_nll(m32, y32, 1.0).dtype == torch.float32
+    assert laplace_nll(m32, y32, 0.5).dtype == torch.float32
+    out = gaussian_nll(m32, [0.1, -0.2, 0.3], 1.0)
+    assert out.dtype == torch.float64
+    out.backward()
+    np.testing.assert_allclose(m32.grad.numpy(), -np.array([0.1, -0.2, 0.3]), rtol=1e-6)
+    assert gaussian_nll(m32, y32.double(), 1.0).dtype == torch.float64
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: bernoulli_nll_logits([0.0 + 1j], [1]), "logits must be real"),
+        (lambda: gaussian_nll([0.0], [1.0], 1 + 0j), "var must be real"),
+        (lambda: laplace_nll([0.0], [None], 1.0), "y must be numeric .*contains None"),
+        (lambda: poisson_nll([[0.0]], [1], reduction="sum"), r"must have the same shape"),
+        (lambda: logistic_nll([[1.0, 2.0]], [1, 0], [0.0, 0.0]), r"y must have shape \(1,\)"),
+        (lambda: categorical_nll([[0.0, 1.0]], np.array([1 + 0j])), "y must be real"),
+    ],
+)
+def test_bad_types_are_clear(call, message):
+    with pytest.raises(DataError, match=message):
+        call()
