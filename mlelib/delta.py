@@ -199,7 +199,7 @@ def delta_method(res, g, *, jac=None, step=None):
 
     References
     ----------
-    :cite:p:`casella2002statistical` (section 5.5.4), :cite:p:`wasserman2004all` (section 9.9)
+    :cite:p:`casella2002statistical` (section 5.5.4), :cite:p:`wasserman2004all` (chapter 9)
 
     Examples
     --------
