@@ -4,6 +4,7 @@ The public API is flat: import what you need from ``mlelib``.
 """
 
 from .closed_form import bernoulli_mle, categorical_mle, exponential_mle, gaussian_mle, poisson_mle
+from .delta import DeltaResult, delta_method
 from .errors import DataError, NoFiniteMLEError, SeparationError
 from .inference import (
     bernoulli_lr_interval,
@@ -67,6 +68,9 @@ __all__ = [
     "poisson_score_interval",
     "bernoulli_lr_interval",
     "poisson_lr_interval",
+    # functions of an estimate: the delta method (mlelib.delta)
+    "delta_method",
+    "DeltaResult",
     # generic fitter by numerical optimisation (mlelib.optimize)
     "fit",
     # numerical derivatives (mlelib.numdiff)
