@@ -338,6 +338,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+# console.error calls of the theme that are not faults of the book. pydata-sphinx-theme's page head sets
+# <html data-mode> from localStorage, or to "" when the reader never chose a mode and no default_mode
+# is configured; its script then logs this and uses "auto" (follow the system), which is what we want.
+KNOWN_CONSOLE_ERRORS = [re.compile(r"Got invalid theme mode: \. Resetting to auto\.")]
+
+
 class Browser:
     """Headless Chromium (Debian's, not Playwright's download) with one tab, driven by Playwright.
 
@@ -383,7 +389,8 @@ class Browser:
     def _on_console(self, msg):
         # "Failed to load resource" repeats what requestfailed / response already recorded.
         if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
-            self.events.append(f"console error: {msg.text}")
+            if not any(known.fullmatch(msg.text) for known in KNOWN_CONSOLE_ERRORS):
+                self.events.append(f"console error: {msg.text}")
 
     def _on_requestfailed(self, request):
         error = request.failure or ""
