@@ -126,7 +126,7 @@ def animation_html(fig, update, frames, *, interval=200, dpi=80, default_mode="l
 
     Notes
     -----
-    The HTML is :meth:`matplotlib.animation.FuncAnimation.to_jshtml` with three changes: the
+    The HTML is matplotlib's ``FuncAnimation.to_jshtml()`` with three changes: the
     Font Awesome style sheet that it loads from a CDN is removed and the button icons are plain
     characters; the random element id is replaced by a hash of the content, so that re-executing
     a notebook stores the same output; and frames are saved at ``dpi`` with the figure's full
