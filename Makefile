@@ -52,10 +52,15 @@ book-strict: $(STAMP)
 
 # Check the site built by `make book` / `make book-strict` as a reader sees it: offline, every internal
 # link and anchor, the API page complete, math typeset and figures loaded in headless Chromium (Debian's
-# package, installed here when missing and running as root), a screenshot of each page.
+# package, installed here when missing and running as root), a screenshot of each page; every
+# animation plays. Then the browser test of the checker itself (tiny pages with working and broken
+# animation players; skipped by `make test` because it starts Chromium). Both run; either fails it.
 check-site: $(STAMP)
 	@bash tools/install_chromium.sh
-	$(BIN)/python tools/check_site.py _build/html
+	@status=0; \
+	$(BIN)/python tools/check_site.py _build/html || status=1; \
+	CHECK_SITE_BROWSER=1 $(BIN)/python -m pytest -q tests/test_check_site.py || status=1; \
+	exit $$status
 
 # Not part of `make test` or CI: timings, written to benchmarks/results/ (see benchmarks/README.md).
 bench: $(STAMP)

@@ -26,7 +26,7 @@ from .information import (
 from .loglik import bernoulli_loglik, categorical_loglik, exponential_loglik, gaussian_loglik, poisson_loglik
 from .numdiff import numerical_gradient, numerical_hessian
 from .optimize import fit
-from .plotting import COLORS, use_course_style
+from .plotting import COLORS, animation_html, use_course_style
 from .regression import LinearRegressionResult, fit_linear, fit_logistic, fit_poisson, log1pexp, sigmoid
 from .results import MLEResult
 from .robust import BiasCorrection, bootstrap_bias, glm_sandwich_cov, jackknife_bias, sandwich_cov
@@ -109,4 +109,5 @@ __all__ = [
     # plotting
     "use_course_style",
     "COLORS",
+    "animation_html",
 ]

@@ -4,36 +4,37 @@ Run after `make book` (or `make book-strict`):  .venv/bin/python tools/check_sit
 `make check-site` does exactly that. Every check runs; the exit status is 1 if any failed.
 
 Static checks (stdlib HTML parser, every .html page of the site):
-  offline   no page loads a script, style sheet, font, image or frame from another host;
-  links     every internal link and #anchor resolves to a file and an id that exist, and no
-            cross-reference was left unresolved (Sphinx shows those as plain text);
-  api       the API page documents every name in ``mlelib.__all__``;
-  book      every toc page exists, chapter notebooks have an .ipynb download link and link to the
-            API entry of at least one mlelib name, and every exercise solution is collapsed.
-Browser checks (headless Debian Chromium driven over the DevTools protocol, site served on
-127.0.0.1, every other host unreachable), for each page in _toc.yml:
+  offline     no page loads a script, style sheet, font, image or frame from another host;
+  links       every internal link and #anchor resolves to a file and an id that exist, and no
+              cross-reference was left unresolved (Sphinx shows those as plain text);
+  api         the API page documents every name in ``mlelib.__all__``;
+  book        every toc page exists, chapter notebooks have an .ipynb download link and link to the
+              API entry of at least one mlelib name, and every exercise solution is collapsed;
+  animations  every animation (matplotlib's FuncAnimation.to_jshtml player, as made by
+              mlelib.animation_html) has its player and at most 1.5 MB in the page; the size of
+              each page with an animation, and of each animation, is printed.
+Browser checks (headless Debian Chromium driven by Playwright, site served on 127.0.0.1, every
+request to another address aborted and reported), for each page in _toc.yml:
   MathJax typeset the math (mjx-container elements, no mjx-merror, no raw $$, \\frac, \\( left in
   the visible text), every image loaded with a non-zero natural size, no JavaScript error, no
-  request left 127.0.0.1, solutions start collapsed; the offline search finds a chapter.
+  request left the local server, solutions start collapsed; every animation shows a frame, and
+  the frame shown changes after pressing Next frame and after pressing Play; the offline search
+  finds a chapter.
   A PNG of the first screen of each page goes to _build/screenshots/ (a second one, *-dark.png,
-  shows the first figure in dark mode).
+  shows the first figure in dark mode; <page>-anim<i>-a.png and -b.png show each animation at its
+  first frame and after Next frame).
 """
 
 import argparse
-import base64
+import contextlib
 import functools
 import http.server
-import json
 import re
 import shutil
 import socketserver
-import subprocess
 import sys
-import tempfile
 import threading
-import time
 import urllib.parse
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -242,6 +243,62 @@ def check_book(site, docnames):
 # ----------------------------------------------------------------------------------------------
 # the browser
 
+# Shared by every matplotlib player (FuncAnimation.to_jshtml): the id of its <img>, and the script that
+# holds its frames. The id is the same in both (`_anim_img<ID>`; the player object is `anim<ID>`).
+ANIM_SCRIPT = re.compile(r'var img_id = "_anim_img(\w+)";')
+ANIM_FRAME = re.compile(r'frames\[\d+\] = "')
+ANIM_LIMIT = 1_500_000  # bytes per animation in the page (mlelib.animation_html's default budget)
+
+
+def find_animations(text):
+    """The matplotlib players in an HTML text: id, size in bytes (class script, player, frames), frames.
+
+    One player is the text that `FuncAnimation.to_jshtml()` wrote: from the script that defines
+    the Animation class (or, if another player on the page shares it, the player's <div>) to the
+    end of the script that holds the frames.
+    """
+    found = []
+    for m in ANIM_SCRIPT.finditer(text):
+        anim_id = m.group(1)
+        img = text.rfind(f'id="_anim_img{anim_id}"', 0, m.start())
+        div = text.rfind('<div class="animation">', 0, img) if img >= 0 else -1
+        start = div if div >= 0 else text.rfind("<script", 0, m.start())
+        cls = text.rfind("function isInternetExplorer()", 0, start)
+        if cls >= 0 and cls >= (found[-1]["end"] if found else 0):
+            start = text.rfind("<script", 0, cls)
+        end = text.find("</script>", m.end())
+        end = len(text) if end < 0 else end + len("</script>")
+        chunk = text[start:end]
+        found.append({"id": anim_id, "bytes": len(chunk.encode()), "end": end,
+                      "frames": len(ANIM_FRAME.findall(text, m.end(), end)), "player": div >= 0})
+    return found
+
+
+def check_animations(site, limit=ANIM_LIMIT):
+    """Every animation is within the size budget and has its player; reports page and animation sizes."""
+    problems = []
+    n_pages = 0
+    for path in html_pages(site):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        anims = find_animations(text)
+        if not anims:
+            continue
+        n_pages += 1
+        rel = path.relative_to(site)
+        sizes = ", ".join(f"{a['bytes'] / 1e6:.2f} MB ({a['frames']} frames)" for a in anims)
+        print(f"  {rel}: page {len(text.encode()) / 1e6:.2f} MB; {len(anims)} animation(s): {sizes}")
+        for i, a in enumerate(anims, 1):
+            if a["bytes"] > limit:
+                problems.append(f"{rel}: animation {i} is {a['bytes'] / 1e6:.2f} MB, more than "
+                                f"{limit / 1e6:.2f} MB: use fewer frames or a lower dpi")
+            if not a["player"]:
+                problems.append(f"{rel}: animation {i} has frames but no player (<div class=\"animation\">)")
+            if a["frames"] < 2:
+                problems.append(f"{rel}: animation {i} has {a['frames']} frame(s)")
+    if not n_pages:
+        print("  no page has an animation")
+    return problems
+
 
 def find_chromium():
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
@@ -256,108 +313,126 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serve(site):
+    """Serve the directory `site` on 127.0.0.1 (a free port); yields the base URL."""
+    handler = functools.partial(Quiet, directory=str(site))
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-dev-shm-usage", "--disable-extensions",
+    "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+    "--no-pings", "--mute-audio", "--hide-scrollbars",
+    # A second lock besides page.route: every host name except the local server fails to resolve.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+# console.error calls of the theme that are not faults of the book. pydata-sphinx-theme's page head sets
+# <html data-mode> from localStorage, or to "" when the reader never chose a mode and no default_mode
+# is configured; its script then logs this and uses "auto" (follow the system), which is what we want.
+KNOWN_CONSOLE_ERRORS = [re.compile(r"Got invalid theme mode: \. Resetting to auto\.")]
+
+
 class Browser:
-    """Headless Chromium with one tab, driven over the DevTools protocol (websocket-client)."""
+    """Headless Chromium (Debian's, not Playwright's download) with one tab, driven by Playwright.
 
-    def __init__(self, exe, width=1280, height=900):
-        import websocket  # websocket-client, pinned in requirements.txt
+    Every request that does not go to `base` (the local server) is aborted and recorded; JavaScript
+    errors, console errors, failed requests and HTTP errors are recorded too. `open` starts a new
+    record; `problems()` returns it as sentences.
+    """
 
-        self.profile = tempfile.mkdtemp(prefix="check_site_chromium_")
-        args = [
-            exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-default-apps", "--disable-dev-shm-usage", "--disable-extensions",
-            "--mute-audio", "--hide-scrollbars",
-            f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
-            f"--window-size={width},{height}",
-            # No network: every host name except the local server fails to resolve.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "about:blank",
-        ]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = Path(self.profile) / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().count("\n") >= 1):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.close()
-                raise RuntimeError(f"{exe} did not start (exit code {self.proc.poll()})")
-            time.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            tabs = [t for t in json.load(r) if t["type"] == "page"]
-        self.ws = websocket.create_connection(tabs[0]["webSocketDebuggerUrl"], timeout=60,
-                                              suppress_origin=True)
-        self.next_id = 0
+    def __init__(self, exe, base, width=1280, height=900):
+        from playwright.sync_api import sync_playwright
+
+        self.base = base
         self.events = []
-        for domain in ("Page", "Runtime", "Network", "Log"):
-            self.call(f"{domain}.enable")
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)
+        self._pw = sync_playwright().start()
+        try:
+            self.browser = self._pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS,
+                                                    headless=True, timeout=60_000)
+            context = self.browser.new_context(viewport={"width": width, "height": height},
+                                               device_scale_factor=1, service_workers="block")
+            self.page = context.new_page()
+        except Exception:
+            self._pw.stop()
+            raise
+        self.page.set_default_timeout(60_000)
+        self.page.route("**/*", self._route)
+        self.page.on("pageerror", self._on_pageerror)
+        self.page.on("console", self._on_console)
+        self.page.on("requestfailed", self._on_requestfailed)
+        self.page.on("response", self._on_response)
 
-    def call(self, method, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == self.next_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg.get("result", {})
-            if "method" in msg:
-                self.events.append(msg)
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.base):
+            route.continue_()
+        else:
+            self.events.append(f"requested {url} (not on this site: the page needs the network)")
+            route.abort("blockedbyclient")
 
-    def wait_event(self, method, timeout=30):
-        deadline = time.monotonic() + timeout
-        for i, ev in enumerate(self.events):
-            if ev["method"] == method:
-                return self.events.pop(i)
-        while time.monotonic() < deadline:
-            msg = json.loads(self.ws.recv())
-            if msg.get("method") == method:
-                return msg
-            if "method" in msg:
-                self.events.append(msg)
-        raise TimeoutError(method)
+    def _on_pageerror(self, error):
+        text = (getattr(error, "stack", None) or error.message or str(error)).strip()
+        self.events.append("JavaScript error: " + (text.splitlines() or ["?"])[0])
 
-    def js(self, expression, timeout=30):
-        res = self.call("Runtime.evaluate", expression=expression, awaitPromise=True,
-                        returnByValue=True, timeout=timeout * 1000)
-        if "exceptionDetails" in res:
-            raise RuntimeError(f"JavaScript failed: {res['exceptionDetails'].get('text')}: "
-                               f"{res['exceptionDetails'].get('exception', {}).get('description')}")
-        return res["result"].get("value")
+    def _on_console(self, msg):
+        # "Failed to load resource" repeats what requestfailed / response already recorded.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            if not any(known.fullmatch(msg.text) for known in KNOWN_CONSOLE_ERRORS):
+                self.events.append(f"console error: {msg.text}")
+
+    def _on_requestfailed(self, request):
+        error = request.failure or ""
+        if not request.url.startswith(self.base) or "ERR_ABORTED" in error:
+            return  # off-site: recorded by _route; aborted: navigation away, not a failure
+        self.events.append(f"a request failed: {error} ({request.resource_type}: {request.url})")
+
+    def _on_response(self, response):
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.events.append(f"HTTP {response.status} for {response.url}")
 
     def open(self, url):
-        self.events.clear()
-        self.call("Page.navigate", url=url)
-        self.wait_event("Page.loadEventFired")
+        self.events = []
+        self.page.goto(url, wait_until="load")
+
+    def problems(self):
+        return list(dict.fromkeys(self.events))
+
+    def js(self, function, arg=None):
+        """Run a JavaScript function (source text) in the page; its (awaited) result, as JSON."""
+        return self.page.evaluate(function, arg)
 
     def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        Path(path).write_bytes(base64.b64decode(data))
+        self.page.screenshot(path=str(path))
 
     def close(self):
         try:
-            self.ws.close()
-        except Exception:
-            pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        shutil.rmtree(self.profile, ignore_errors=True)
+            self.browser.close()
+        finally:
+            self._pw.stop()
 
 
 # Runs in the page after load: waits for MathJax and the images, then reports what a reader sees.
+# (Images of animation players are checked by check_animations_in_browser, which waits for them.)
 PAGE_REPORT_JS = r"""
-(async () => {
+async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
     if (MathJax.typesetPromise) { await MathJax.typesetPromise(); }
   }
-  const imgs = Array.from(document.querySelectorAll('article img, main img'));
+  const imgs = Array.from(document.querySelectorAll('article img, main img'))
+      .filter(img => !img.closest('div.animation'));
   await Promise.all(imgs.map(img => img.complete ? null :
       new Promise(done => { img.onload = img.onerror = done; })));
   const article = document.querySelector('article') || document.querySelector('main') || document.body;
@@ -378,8 +453,9 @@ PAGE_REPORT_JS = r"""
     images: imgs.map(img => ({src: img.getAttribute('src'), w: img.naturalWidth, h: img.naturalHeight})),
     solutions: solutions.length,
     openSolutions: open.map(sol => sol.id),
+    animations: document.querySelectorAll('div.animation').length,
   };
-})()
+}
 """
 
 RAW_TEX = [
@@ -390,62 +466,32 @@ RAW_TEX = [
 ]
 
 
-def check_pages_in_browser(site, docnames, shots_dir):
+def check_pages_in_browser(site, docnames, shots_dir, search=True):
     exe = find_chromium()
     if exe is None:
         return ["chromium is not installed (Debian: apt-get install chromium); browser checks not run"]
     problems = []
     shots_dir.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(Quiet, directory=str(site))
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    browser = Browser(exe)
-    try:
-        for doc in docnames:
-            problems += check_one_page(browser, base, doc, shots_dir)
-        problems += check_search(browser, base, docnames)
-    finally:
-        browser.close()
-        server.shutdown()
-        server.server_close()
+    with serve(site) as base:
+        browser = Browser(exe, base)
+        try:
+            for doc in docnames:
+                problems += check_one_page(browser, site, doc, shots_dir)
+            if search:
+                problems += check_search(browser)
+        finally:
+            browser.close()
     return problems
 
 
-def page_events(browser, base):
-    """Problems from the events seen while a page loaded: JS errors, failed or off-site requests."""
-    problems = []
-    for ev in browser.events:
-        method, p = ev["method"], ev.get("params", {})
-        if method == "Network.requestWillBeSent":
-            url = p["request"]["url"]
-            if not url.startswith((base, "data:", "blob:", "about:")):
-                problems.append(f"requested {url} (not on this site: the page needs the network)")
-        elif method == "Network.responseReceived":
-            status, url = p["response"]["status"], p["response"]["url"]
-            if status >= 400 and not url.endswith("/favicon.ico"):
-                problems.append(f"HTTP {status} for {url}")
-        elif method == "Network.loadingFailed" and not p.get("canceled"):
-            problems.append(f"a request failed: {p.get('errorText')} ({p.get('type')})")
-        elif method == "Runtime.exceptionThrown":
-            details = p["exceptionDetails"]
-            problems.append("JavaScript error: " + (details.get("exception", {}).get("description")
-                                                    or details.get("text", "")).splitlines()[0])
-        elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
-            if "favicon.ico" not in p["entry"].get("url", ""):
-                problems.append(f"console error: {p['entry']['text']}")
-    return problems
-
-
-def check_one_page(browser, base, doc, shots_dir):
-    url = base + urllib.parse.quote(f"{doc}.html")
+def check_one_page(browser, site, doc, shots_dir):
+    url = browser.base + urllib.parse.quote(f"{doc}.html")
     name = doc.replace("/", "__")
     browser.open(url)
-    report = browser.js(PAGE_REPORT_JS, timeout=60)
-    browser.js("window.scrollTo(0, 0)")
+    report = browser.js(PAGE_REPORT_JS)
+    browser.js("() => window.scrollTo(0, 0)")
     browser.screenshot(shots_dir / f"{name}.png")
-    problems = page_events(browser, base)
+    problems = []
     if report["mathSources"] and not report["mathjaxLoaded"]:
         problems.append("the page has math but MathJax did not load")
     if report["mathSources"] and report["mjx"] == 0:
@@ -463,23 +509,107 @@ def check_one_page(browser, base, doc, shots_dir):
             problems.append(f"image {img['src']} did not load (natural size {img['w']}x{img['h']})")
     for sol in report["openSolutions"]:
         problems.append(f"solution {sol} is open when the page loads (should be collapsed)")
+    path = site / f"{doc}.html"
+    expected = len(find_animations(path.read_text(encoding="utf-8", errors="replace"))) if path.exists() else 0
+    if report["animations"] != expected:
+        problems.append(f"the HTML holds {expected} animation(s), the page shows {report['animations']}")
+    anim_notes = check_animations_in_browser(browser, name, shots_dir, problems)
     if report["images"]:
         # Dark mode: the first figure, as a reader with a dark theme sees it.
-        browser.js("document.documentElement.dataset.theme = 'dark';"
-                   "document.querySelector('article img, main img').scrollIntoView({block: 'center'})")
-        time.sleep(0.3)
+        browser.js("() => { document.documentElement.dataset.theme = 'dark';"
+                   "document.querySelector('article img, main img').scrollIntoView({block: 'center'}); }")
+        browser.page.wait_for_timeout(300)
         browser.screenshot(shots_dir / f"{name}-dark.png")
+    problems = browser.problems() + problems
     summary = (f"{report['mjx']} math, {len(report['images'])} images, "
-               f"{report['solutions']} solutions")
+               f"{report['solutions']} solutions" + anim_notes)
     print(f"  {doc}: {summary}" + (f", {len(problems)} problem(s)" if problems else ""))
     return [f"{doc}.html (browser): {p}" for p in problems]
 
 
-def check_search(browser, base, docnames):
+# For one player (by the id of its <img>): the frame shown now, and whether it differs from the one
+# remembered by `remember`. Comparing in the page avoids sending the data: URLs back and forth.
+FRAME_SHOWN_JS = """id => { const img = document.getElementById(id);
+  return !!(img && img.src.startsWith('data:image') && img.complete && img.naturalWidth > 0); }"""
+PLAYER_MADE_JS = "id => !!window['anim' + id.replace('_anim_img', '')]"
+REMEMBER_JS = """id => { (window.__checkSiteFrames = window.__checkSiteFrames || {})[id] =
+  document.getElementById(id).src; }"""
+FRAME_CHANGED_JS = "id => document.getElementById(id).src !== window.__checkSiteFrames[id]"
+FRAME_SAME_JS = "id => document.getElementById(id).src === window.__checkSiteFrames[id]"
+PLAYER_JS = """id => { const a = window['anim' + id.replace('_anim_img', '')];
+  const slider = document.getElementById(id.replace('_anim_img', '_anim_slider'));
+  return {frames: a && a.frames ? a.frames.length : null, interval: a ? a.interval : null,
+          sliderMax: slider ? Number(slider.max) : null}; }"""
+
+
+def check_animations_in_browser(browser, name, shots_dir, problems):
+    """Each matplotlib player on the open page shows a frame; Next frame and Play change it.
+
+    Appends problems to `problems`; returns a note for the page summary. Screenshots of each player
+    at its first frame and after Next frame go to shots_dir (<page>-anim<i>-a.png, -b.png).
+    """
+    page = browser.page
+    players = page.locator("div.animation")
+    notes = []
+    for i in range(players.count()):
+        player = players.nth(i)
+        tag = f"animation {i + 1}"
+        img_id = player.locator("img").first.get_attribute("id") if player.locator("img").count() else None
+        if not img_id:
+            problems.append(f"{tag}: the player has no <img> with an id")
+            continue
+
+        def wait(condition, what, timeout=10_000):
+            try:
+                page.wait_for_function(condition, arg=img_id, timeout=timeout)
+                return True
+            except Exception:  # playwright's TimeoutError
+                problems.append(f"{tag}: {what}")
+                return False
+
+        def press(title):
+            try:
+                player.locator(f'button[title="{title}"]').click(timeout=5_000)
+                return True
+            except Exception as exc:
+                problems.append(f"{tag}: could not press {title}: {str(exc).splitlines()[0]}")
+                return False
+
+        # The player object is made by a setTimeout(..., 0) in its script, long done at the load event.
+        if not (wait(PLAYER_MADE_JS, "has no player object (its script is missing or failed)",
+                     timeout=2_000)
+                and wait(FRAME_SHOWN_JS, "shows no frame")):
+            continue
+        info = browser.js(PLAYER_JS, img_id)
+        if not info["frames"] or info["frames"] < 2:
+            problems.append(f"{tag}: the player has {info['frames']} frame(s)")
+            continue
+        if info["sliderMax"] != info["frames"] - 1:
+            problems.append(f"{tag}: the slider goes to {info['sliderMax']}, not to the last "
+                            f"frame {info['frames'] - 1}")
+        player.scroll_into_view_if_needed()
+        browser.js(REMEMBER_JS, img_id)
+        player.screenshot(path=str(shots_dir / f"{name}-anim{i + 1}-a.png"))
+        # A button changes the image at once (set_frame, in the click handler): 2 s is ample.
+        ok = press("Next frame") and wait(FRAME_CHANGED_JS, "pressing Next frame did not change "
+                                                            "the frame shown", timeout=2_000)
+        if ok:
+            player.screenshot(path=str(shots_dir / f"{name}-anim{i + 1}-b.png"))
+        if press("First frame"):
+            wait(FRAME_SAME_JS, "pressing First frame did not go back to the first frame", timeout=2_000)
+        playing = 3 * (info["interval"] or 1000) + 5_000
+        if press("Play"):
+            wait(FRAME_CHANGED_JS, "pressing Play did not change the frame shown", timeout=playing)
+            press("Pause")
+        notes.append(f"{info['frames']} frames")
+    return f", {len(notes)} animation(s) played ({', '.join(notes)})" if notes else ""
+
+
+def check_search(browser):
     """The offline search (searchindex.js, no server code) finds the first chapter's title word."""
-    browser.open(base + "search.html?q=likelihood")
+    browser.open(browser.base + "search.html?q=likelihood")
     found = browser.js("""
-      new Promise(done => {
+      () => new Promise(done => {
         const t0 = Date.now();
         (function poll() {
           const summary = document.querySelector('#search-results .search-summary');
@@ -489,7 +619,7 @@ def check_search(browser, base, docnames):
           } else { setTimeout(poll, 100); }
         })();
       })""")
-    problems = [f"search.html (browser): {p}" for p in page_events(browser, base)]
+    problems = [f"search.html (browser): {p}" for p in browser.problems()]
     print(f"  search for 'likelihood': {found} result(s)")
     if not found:
         problems.append("search.html (browser): searching 'likelihood' found nothing")
@@ -517,6 +647,7 @@ def main(argv=None):
         ("links", lambda: check_links(site)),
         ("api", lambda: check_api(site)),
         ("book", lambda: check_book(site, docnames)),
+        ("animations", lambda: check_animations(site)),
     ]
     if not args.no_browser:
         checks.append(("browser", lambda: check_pages_in_browser(site, docnames, shots)))
