@@ -461,7 +461,8 @@ class NegativeBinomial(Family):
     Notes
     -----
     With :math:`r = 1/\alpha`,
-    :math:`\log p(y) = \log\Gamma(y + r) - \log\Gamma(r) - \log y! - r\log(1 + \alpha\mu) + y\log\{\alpha\mu/(1+\alpha\mu)\}`:
+    :math:`\log p(y) = \log\Gamma(y + r) - \log\Gamma(r) - \log y! - r\log(1 + \alpha\mu)
+    + y\log\{\alpha\mu/(1+\alpha\mu)\}`:
     a gamma mixture of Poissons, :math:`\operatorname{Var}(y) = \mu + \alpha\mu^2`.
 
     Examples

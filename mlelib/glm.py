@@ -906,6 +906,12 @@ def fit_glm(
         dev = float(np.sum(m * fam_fit.unit_deviance(ywork, mu, eta)))
         pearson = float(np.sum(m * (ywork - mu) ** 2 / fam_fit.variance(mu)))
     df_resid = n - p
+    if fam.name == "gaussian" and dev <= (64 * _EPS * np.linalg.norm(ywork)) ** 2:
+        raise NoFiniteMLEError(
+            f"y lies in the column space of X (residual sum of squares {dev:.3g}, zero up to rounding), so "
+            "sigma2_hat = RSS/n = 0 and the Gaussian log-likelihood is unbounded above: no finite MLE of the "
+            "dispersion exists (need noise, or more observations than columns)"
+        )
     if scale == "pearson" or (scale is None and fam.free_scale):
         if df_resid < 1:
             raise DataError(f"the dispersion X^2/(n - p) needs n > p, got n = {n}, p = {p}")

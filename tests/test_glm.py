@@ -33,6 +33,7 @@ from mlelib.families import Binomial, Gamma, Probit
 RTOL = 1e-8
 RTOL_IRLS = 1e-6
 SEED = 20260917
+_X4 = np.column_stack([np.ones(5), [0.0, 1.0, 2.0, 3.0, 5.0]])
 
 
 def _quiet(fn):
@@ -153,7 +154,9 @@ def test_negative_binomial_fixed_alpha_matches_statsmodels_glm(method):
     _assert_matches_glm(res, ref, rtol)
 
 
-@pytest.mark.parametrize("link, sm_link", [("probit", sm.families.links.Probit()), ("cloglog", sm.families.links.CLogLog())])
+@pytest.mark.parametrize(
+    "link, sm_link", [("probit", sm.families.links.Probit()), ("cloglog", sm.families.links.CLogLog())]
+)
 def test_noncanonical_binomial_links_newton_and_fisher_match_statsmodels(link, sm_link):
     """Same MLE both ways; bse: Fisher = expected information (statsmodels IRLS), Newton = observed."""
     X, y = _spector()
@@ -216,6 +219,41 @@ def test_poisson_offset_matches_statsmodels():
     X = np.column_stack([np.ones(n), x])
     ref = sm.GLM(y, X, family=sm.families.Poisson(), offset=np.log(t)).fit(tol=1e-14)
     _assert_matches_glm(fit_glm(X, y, "poisson", offset=np.log(t)), ref)
+
+
+def test_negative_binomial_with_offset_matches_statsmodels():
+    """NB2 with alpha by ML and an exposure offset vs statsmodels NegativeBinomial(offset=...)."""
+    rng = np.random.default_rng(SEED)
+    n = 400
+    x = rng.normal(size=n)
+    t = rng.uniform(0.5, 3.0, size=n)
+    mu = t * np.exp(0.3 + 0.4 * x)
+    y = rng.negative_binomial(2.0, 2.0 / (2.0 + mu)).astype(float)
+    X = np.column_stack([np.ones(n), x])
+    ref = sm.NegativeBinomial(y, X, offset=np.log(t)).fit(method="newton", tol=1e-12, disp=0)
+    res = fit_glm(X, y, "negbin", offset=np.log(t))
+    assert_allclose(res.params, ref.params, rtol=RTOL)
+    assert_allclose(res.bse, ref.bse, rtol=RTOL)
+    assert_allclose(res.loglik, ref.llf, rtol=RTOL)
+
+
+def test_probit_with_trials_matches_statsmodels():
+    """Grouped binomial counts with the probit link (Newton) vs statsmodels GLM with method='newton'."""
+    X, Y = _star98()
+    X = X[["const", "LOWINC", "PERASIAN", "PERBLACK"]]
+    succ, fail = Y.iloc[:, 0].to_numpy(), Y.iloc[:, 1].to_numpy()
+    fam = sm.families.Binomial(sm.families.links.Probit())
+    ref = sm.GLM(Y, X, family=fam).fit(method="newton", tol=1e-12, maxiter=200)
+    res = fit_glm(X, succ, "binomial", "probit", trials=succ + fail)
+    assert_allclose(res.params, ref.params, rtol=RTOL)
+    assert_allclose(res.bse, ref.bse, rtol=1e-6)
+    assert_allclose([res.deviance, res.loglik], [ref.deviance, ref.llf], rtol=RTOL)
+
+
+def test_gaussian_exact_fit_has_no_finite_mle():
+    """y in the column space of X: RSS = 0, the dispersion MLE is 0 (as fit_linear)."""
+    with pytest.raises(NoFiniteMLEError, match="y lies in the column space of X"):
+        fit_glm(_X4, 1.0 + 2.0 * _X4[:, 1], "gaussian")
 
 
 def test_quasi_poisson_scale_is_pearson_over_df():
@@ -432,7 +470,10 @@ _X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
     [
         (dict(y=[0, 1, 2, 1], family="binomial"), r"labels 0 or 1.*first 2 at position 2"),
         (dict(y=[0, 1, 6, 1], family="binomial", trials=[5, 5, 5, 5]), r"y > trials.*y = 6 > trials = 5"),
-        (dict(y=[0, 1, 2, 1], family="binomial", trials=[5, 0, 5, 5]), r"positive integer numbers of trials.*first 0 at position 1"),
+        (
+            dict(y=[0, 1, 2, 1], family="binomial", trials=[5, 0, 5, 5]),
+            r"positive integer numbers of trials.*first 0 at position 1",
+        ),
         (dict(y=[0, 1.5, 2, 1], family="binomial", trials=[5, 5, 5, 5]), r"integer counts.*first 1.5"),
         (dict(y=[0, -1, 2, 1], family="poisson"), r"non-negative integer counts.*first -1"),
         (dict(y=[0, 1.5, 2, 1], family="poisson"), r"first 1.5 at position 1"),
@@ -448,7 +489,10 @@ _X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
         (dict(y=[1, 2, 3, 4], family="poisson", offset=np.zeros((4, 1))), r"offset must be 1-D"),
         (dict(y=[1, 2, 3, 4], family="poisson", trials=[5, 5, 5, 5]), r"trials is only for the binomial"),
         (dict(y=[1, 2, 3, 4], family="tweedie"), r"unknown family 'tweedie'.*binomial, poisson, gamma"),
-        (dict(y=[0, 1, 0, 1], family="binomial", link="log"), r"link 'log' is not available.*logit, probit, cloglog"),
+        (
+            dict(y=[0, 1, 0, 1], family="binomial", link="log"),
+            r"link 'log' is not available.*logit, probit, cloglog",
+        ),
         (dict(y=[0, 1, 0, 1], family="binomial", link="logarithm"), r"unknown link 'logarithm'.*logit, probit"),
         (dict(y=[1, 2, 3, 4], family="poisson", method="bfgs"), r"method must be one of newton, fisher"),
         (dict(y=[1, 2, 3, 4], family="poisson", scale=-1.0), r"scale must be None, 'pearson' or a positive"),
