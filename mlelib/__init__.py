@@ -6,6 +6,8 @@ The public API is flat: import what you need from ``mlelib``.
 from .closed_form import bernoulli_mle, categorical_mle, exponential_mle, gaussian_mle, poisson_mle
 from .delta import DeltaResult, delta_method
 from .errors import DataError, NoFiniteMLEError, SeparationError
+from .families import Binomial, Gamma, Gaussian, NegativeBinomial, Poisson
+from .glm import GLMResult, LRTestResult, fit_glm, glm_lr_test
 from .inference import (
     bernoulli_lr_interval,
     observed_information,
@@ -85,6 +87,16 @@ __all__ = [
     "LinearRegressionResult",
     "sigmoid",
     "log1pexp",
+    # generalised linear models (mlelib.glm, mlelib.families)
+    "fit_glm",
+    "GLMResult",
+    "glm_lr_test",
+    "LRTestResult",
+    "Binomial",
+    "Poisson",
+    "Gamma",
+    "Gaussian",
+    "NegativeBinomial",
     # torch-backed negative log-likelihoods (torch imported on first call)
     "bernoulli_nll_logits",
     "logistic_nll",

@@ -1,0 +1,692 @@
+r"""Families and links of generalised linear models, as small objects for :func:`mlelib.fit_glm`.
+
+A GLM says :math:`E(y_i) = \mu_i`, :math:`g(\mu_i) = \eta_i = x_i^\top\beta` (+ offset), and
+:math:`\operatorname{Var}(y_i) = \phi\,V(\mu_i)/m_i` :cite:p:`mccullagh1989generalized`. A *link*
+holds :math:`g`, :math:`g^{-1}` and the derivatives of :math:`\mu(\eta) = g^{-1}(\eta)`; a *family*
+holds the variance function :math:`V`, its canonical link, the unit deviance and the
+log-likelihood. Everything the fitter needs is evaluated from :math:`\eta` in a form that cannot
+overflow (e.g. :math:`\log\mu` and :math:`\log(1-\mu)` of the logit link through ``logaddexp``), so a
+new family or link is a dozen lines and the fitting loop never changes.
+
+Binomial responses are handled as proportions :math:`y_i/m_i` with prior weights :math:`m_i` (the
+numbers of trials), as in statsmodels and R.
+"""
+
+import numpy as np
+from scipy import special
+
+from ._validate import check_support, is_count
+from .errors import DataError
+
+__all__ = [
+    "Binomial",
+    "Poisson",
+    "Gamma",
+    "Gaussian",
+    "NegativeBinomial",
+    "Logit",
+    "Probit",
+    "CLogLog",
+    "Log",
+    "Identity",
+    "InversePower",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# links: eta = g(mu), mu = g^{-1}(eta)
+
+
+class Link:
+    """Base class: a link function :math:`g` with :math:`\\eta = g(\\mu)`."""
+
+    name = ""
+
+    def link(self, mu):
+        """:math:`\\eta = g(\\mu)`."""
+        raise NotImplementedError
+
+    def inverse(self, eta):
+        """:math:`\\mu = g^{-1}(\\eta)`."""
+        raise NotImplementedError
+
+    def deriv(self, mu):
+        """:math:`g'(\\mu) = d\\eta/d\\mu`."""
+        raise NotImplementedError
+
+    def log_abs_dmu(self, eta):
+        """:math:`\\log|d\\mu/d\\eta|`, evaluated without overflow."""
+        raise NotImplementedError
+
+    def sign_dmu(self, eta):
+        """The sign of :math:`d\\mu/d\\eta` (+1 unless the link is decreasing)."""
+        return 1.0
+
+    def d2_ratio(self, eta):
+        """:math:`(d^2\\mu/d\\eta^2) / (d\\mu/d\\eta)`: what Newton's observed information needs."""
+        raise NotImplementedError
+
+    def log_mu(self, eta):
+        """:math:`\\log\\mu(\\eta)`."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(self.inverse(eta))
+
+    def log1m_mu(self, eta):
+        """:math:`\\log(1 - \\mu(\\eta))` (binomial links override it with a stable form)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(-self.inverse(eta))
+
+    def valid_eta(self, eta):
+        """Mask of linear predictors inside the domain of :math:`g^{-1}`."""
+        return np.isfinite(eta)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Logit(Link):
+    r"""The logit link :math:`\eta = \log\{\mu/(1-\mu)\}`, canonical for the binomial."""
+
+    name = "logit"
+
+    def link(self, mu):
+        return special.logit(mu)
+
+    def inverse(self, eta):
+        return special.expit(eta)
+
+    def deriv(self, mu):
+        return 1.0 / (mu * (1.0 - mu))
+
+    def log_abs_dmu(self, eta):
+        return -np.logaddexp(0.0, eta) - np.logaddexp(0.0, -eta)
+
+    def d2_ratio(self, eta):
+        return np.tanh(-eta / 2.0)  # 1 - 2 mu
+
+    def log_mu(self, eta):
+        return -np.logaddexp(0.0, -eta)
+
+    def log1m_mu(self, eta):
+        return -np.logaddexp(0.0, eta)
+
+
+class Probit(Link):
+    r"""The probit link :math:`\eta = \Phi^{-1}(\mu)`."""
+
+    name = "probit"
+
+    def link(self, mu):
+        return special.ndtri(mu)
+
+    def inverse(self, eta):
+        return special.ndtr(eta)
+
+    def deriv(self, mu):
+        z = special.ndtri(mu)
+        return np.sqrt(2 * np.pi) * np.exp(z * z / 2)
+
+    def log_abs_dmu(self, eta):
+        return -0.5 * eta * eta - 0.5 * np.log(2 * np.pi)
+
+    def d2_ratio(self, eta):
+        return -eta
+
+    def log_mu(self, eta):
+        return special.log_ndtr(eta)
+
+    def log1m_mu(self, eta):
+        return special.log_ndtr(-eta)
+
+
+class CLogLog(Link):
+    r"""The complementary log-log link :math:`\eta = \log\{-\log(1-\mu)\}`."""
+
+    name = "cloglog"
+
+    def link(self, mu):
+        return np.log(-np.log1p(-mu))
+
+    def inverse(self, eta):
+        with np.errstate(over="ignore"):
+            return -np.expm1(-np.exp(eta))
+
+    def deriv(self, mu):
+        return 1.0 / ((mu - 1.0) * np.log1p(-mu))
+
+    def log_abs_dmu(self, eta):
+        with np.errstate(over="ignore"):
+            return eta - np.exp(eta)
+
+    def d2_ratio(self, eta):
+        with np.errstate(over="ignore"):
+            return 1.0 - np.exp(eta)
+
+    def log_mu(self, eta):
+        with np.errstate(over="ignore", divide="ignore"):
+            return np.log(-np.expm1(-np.exp(eta)))
+
+    def log1m_mu(self, eta):
+        with np.errstate(over="ignore"):
+            return -np.exp(eta)
+
+
+class Log(Link):
+    r"""The log link :math:`\eta = \log\mu`, canonical for the Poisson."""
+
+    name = "log"
+
+    def link(self, mu):
+        return np.log(mu)
+
+    def inverse(self, eta):
+        with np.errstate(over="ignore"):
+            return np.exp(eta)
+
+    def deriv(self, mu):
+        return 1.0 / mu
+
+    def log_abs_dmu(self, eta):
+        return np.asarray(eta, dtype=float)
+
+    def d2_ratio(self, eta):
+        return np.ones_like(eta)
+
+    def log_mu(self, eta):
+        return np.asarray(eta, dtype=float)
+
+
+class Identity(Link):
+    r"""The identity link :math:`\eta = \mu`, canonical for the Gaussian."""
+
+    name = "identity"
+
+    def link(self, mu):
+        return np.asarray(mu, dtype=float)
+
+    def inverse(self, eta):
+        return np.asarray(eta, dtype=float)
+
+    def deriv(self, mu):
+        return np.ones_like(mu)
+
+    def log_abs_dmu(self, eta):
+        return np.zeros_like(eta)
+
+    def d2_ratio(self, eta):
+        return np.zeros_like(eta)
+
+
+class InversePower(Link):
+    r"""The inverse link :math:`\eta = 1/\mu`, canonical (up to sign) for the Gamma."""
+
+    name = "inverse"
+
+    def link(self, mu):
+        return 1.0 / mu
+
+    def inverse(self, eta):
+        with np.errstate(divide="ignore"):
+            return 1.0 / eta
+
+    def deriv(self, mu):
+        return -1.0 / (mu * mu)
+
+    def log_abs_dmu(self, eta):
+        with np.errstate(divide="ignore"):
+            return -2.0 * np.log(np.abs(eta))
+
+    def sign_dmu(self, eta):
+        return -1.0
+
+    def d2_ratio(self, eta):
+        with np.errstate(divide="ignore"):
+            return -2.0 / eta
+
+    def valid_eta(self, eta):
+        return np.isfinite(eta) & (eta != 0)
+
+
+LINKS = {cls.name: cls for cls in (Logit, Probit, CLogLog, Log, Identity, InversePower)}
+
+
+# ----------------------------------------------------------------------------------------------
+# families
+
+
+def _ylogmu(y, log_mu):
+    """:math:`y\\log\\mu` with the convention :math:`0\\log 0 = 0`."""
+    with np.errstate(invalid="ignore"):
+        return np.where(y > 0, y * log_mu, 0.0)
+
+
+class Family:
+    """Base class of the GLM families (see the module docstring for the model)."""
+
+    name = ""
+    canonical = ""
+    links = ()
+    free_scale = False  # True when phi is a parameter (Gaussian, Gamma), False when phi = 1
+
+    def __init__(self, link=None):
+        self.link = _resolve_link(link if link is not None else self.canonical, self)
+
+    def variance(self, mu):
+        """The variance function :math:`V(\\mu)`."""
+        raise NotImplementedError
+
+    def variance_deriv(self, mu):
+        """:math:`V'(\\mu)`."""
+        raise NotImplementedError
+
+    def log_variance(self, mu, eta):
+        """:math:`\\log V(\\mu)`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.variance(mu))
+
+    def unit_deviance(self, y, mu, eta):
+        """The unit deviance :math:`d(y, \\mu)`, with :math:`D = \\sum_i m_i d(y_i, \\mu_i)`."""
+        raise NotImplementedError
+
+    def loglik_obs(self, y, mu, eta, m, scale):
+        """The log-likelihood of each observation at dispersion `scale`."""
+        raise NotImplementedError
+
+    def valid_mu(self, mu):
+        """Mask of means inside the parameter space."""
+        return np.isfinite(mu)
+
+    def start_mu(self, y, m):
+        """Starting means for the first IRLS step (as statsmodels and R)."""
+        return (y + np.average(y, weights=m)) / 2
+
+    def check_response(self, y, trials):
+        """Validate y (and trials); return the working response and the prior weights m."""
+        if trials is not None:
+            raise DataError(
+                f"trials is only for the binomial family (counts of successes out of trials); the {self.name} "
+                "family takes no trials"
+            )
+        return y, np.ones_like(y)
+
+    @property
+    def is_canonical(self):
+        return self.link.name == self.canonical
+
+    def __repr__(self):
+        return f"{type(self).__name__}(link={self.link.name!r})"
+
+
+class Binomial(Family):
+    r"""The binomial family: :math:`V(\mu) = \mu(1-\mu)`, links logit (canonical), probit, cloglog.
+
+    Parameters
+    ----------
+    link : str or link object, optional
+        ``"logit"`` (default), ``"probit"`` or ``"cloglog"``.
+
+    Attributes
+    ----------
+    link : link object
+        The link in use.
+
+    Notes
+    -----
+    Responses are 0/1 labels, or counts of successes :math:`y_i` out of ``trials`` :math:`m_i`
+    (then modelled as proportions :math:`y_i/m_i` with prior weights :math:`m_i`). The
+    log-likelihood includes :math:`\log\binom{m_i}{y_i}`, as statsmodels does.
+
+    Examples
+    --------
+    >>> Binomial("probit")
+    Binomial(link='probit')
+    >>> Binomial().variance(np.array([0.5, 0.9])).round(2).tolist()
+    [0.25, 0.09]
+    """
+
+    name = "binomial"
+    canonical = "logit"
+    links = ("logit", "probit", "cloglog")
+
+    def variance(self, mu):
+        return mu * (1.0 - mu)
+
+    def variance_deriv(self, mu):
+        return 1.0 - 2.0 * mu
+
+    def log_variance(self, mu, eta):
+        return self.link.log_mu(eta) + self.link.log1m_mu(eta)
+
+    def unit_deviance(self, y, mu, eta):
+        lm, l1m = self.link.log_mu(eta), self.link.log1m_mu(eta)
+        sat = special.xlogy(y, y) + special.xlogy(1.0 - y, 1.0 - y)
+        return 2.0 * (sat - _ylogmu(y, lm) - _ylogmu(1.0 - y, l1m))
+
+    def loglik_obs(self, y, mu, eta, m, scale):
+        lm, l1m = self.link.log_mu(eta), self.link.log1m_mu(eta)
+        k = m * y
+        coef = special.gammaln(m + 1.0) - special.gammaln(k + 1.0) - special.gammaln(m - k + 1.0)
+        return coef + m * (_ylogmu(y, lm) + _ylogmu(1.0 - y, l1m))
+
+    def valid_mu(self, mu):
+        return np.isfinite(mu) & (mu >= 0) & (mu <= 1)
+
+    def start_mu(self, y, m):
+        return (m * y + 0.5) / (m + 1.0)
+
+    def check_response(self, y, trials):
+        if trials is None:
+            check_support(
+                y, (y == 0) | (y == 1), "Binomial",
+                "labels 0 or 1 (booleans are accepted); for counts of successes pass trials=", name="y",
+            )
+            return y, np.ones_like(y)
+        m = trials
+        check_support(m, is_count(m) & (m > 0), "Binomial", "positive integer numbers of trials", name="trials")
+        check_support(y, is_count(y), "Binomial", "non-negative integer counts of successes", name="y")
+        bad = y > m
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"y must not exceed trials (successes out of trials); {int(bad.sum())} observation(s) have "
+                f"y > trials, first at position {i}: y = {y[i]:g} > trials = {m[i]:g}"
+            )
+        return y / m, m
+
+
+class Poisson(Family):
+    r"""The Poisson family: :math:`V(\mu) = \mu`, links log (canonical), identity.
+
+    Parameters
+    ----------
+    link : str or link object, optional
+        ``"log"`` (default) or ``"identity"``.
+
+    Attributes
+    ----------
+    link : link object
+        The link in use.
+
+    Examples
+    --------
+    >>> Poisson()
+    Poisson(link='log')
+    """
+
+    name = "poisson"
+    canonical = "log"
+    links = ("log", "identity")
+
+    def variance(self, mu):
+        return np.asarray(mu, dtype=float)
+
+    def variance_deriv(self, mu):
+        return np.ones_like(mu)
+
+    def unit_deviance(self, y, mu, eta):
+        lm = self.link.log_mu(eta)
+        return 2.0 * (special.xlogy(y, y) - _ylogmu(y, lm) - y + mu)
+
+    def loglik_obs(self, y, mu, eta, m, scale):
+        return _ylogmu(y, self.link.log_mu(eta)) - mu - special.gammaln(y + 1.0)
+
+    def valid_mu(self, mu):
+        return np.isfinite(mu) & (mu > 0)
+
+    def check_response(self, y, trials):
+        super().check_response(y, trials)
+        check_support(y, is_count(y), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
+        return y, np.ones_like(y)
+
+
+class NegativeBinomial(Family):
+    r"""The negative binomial (NB2) family: :math:`V(\mu) = \mu + \alpha\mu^2`, log link.
+
+    Parameters
+    ----------
+    alpha : float or None, default None
+        The dispersion :math:`\alpha > 0`. None: estimated by maximum likelihood jointly with
+        :math:`\beta` (as statsmodels' discrete ``NegativeBinomial``); a number: held fixed (then
+        the family is an exponential family in :math:`\beta`, as statsmodels' GLM family).
+    link : str, default "log"
+        Only ``"log"``.
+
+    Attributes
+    ----------
+    alpha : float or None
+        The dispersion, or None when it is to be estimated.
+    link : link object
+        The link in use.
+
+    Notes
+    -----
+    With :math:`r = 1/\alpha`,
+    :math:`\log p(y) = \log\Gamma(y + r) - \log\Gamma(r) - \log y! - r\log(1 + \alpha\mu)
+    + y\log\{\alpha\mu/(1+\alpha\mu)\}`:
+    a gamma mixture of Poissons, :math:`\operatorname{Var}(y) = \mu + \alpha\mu^2`.
+
+    Examples
+    --------
+    >>> NegativeBinomial(alpha=0.5).variance(np.array([2.0])).tolist()
+    [4.0]
+    """
+
+    name = "negative_binomial"
+    canonical = "log"  # not canonical in the exponential-family sense; the only link offered
+    links = ("log",)
+
+    def __init__(self, alpha=None, link=None):
+        if alpha is not None:
+            try:
+                alpha = float(alpha)
+            except (TypeError, ValueError):
+                raise DataError(f"alpha must be a positive number or None (estimate it), got {alpha!r}") from None
+            if not (np.isfinite(alpha) and alpha > 0):
+                raise DataError(f"alpha must be a positive finite number or None (estimate it), got {alpha!r}")
+        self.alpha = alpha
+        super().__init__(link)
+
+    @property
+    def is_canonical(self):
+        return False
+
+    def _a(self):
+        if self.alpha is None:
+            raise ValueError("NegativeBinomial(alpha=None) has no fixed alpha; fit_glm estimates it")
+        return self.alpha
+
+    def variance(self, mu):
+        return mu + self._a() * mu * mu
+
+    def variance_deriv(self, mu):
+        return 1.0 + 2.0 * self._a() * mu
+
+    def unit_deviance(self, y, mu, eta):
+        a = self._a()
+        lm = self.link.log_mu(eta)
+        with np.errstate(over="ignore"):
+            return 2.0 * (
+                special.xlogy(y, y) - _ylogmu(y, lm) - (y + 1.0 / a) * (np.log1p(a * y) - np.log1p(a * mu))
+            )
+
+    def loglik_obs(self, y, mu, eta, m, scale):
+        return _nb_loglik_obs(y, mu, self.link.log_mu(eta), self._a())
+
+    def valid_mu(self, mu):
+        return np.isfinite(mu) & (mu > 0)
+
+    def check_response(self, y, trials):
+        super().check_response(y, trials)
+        check_support(
+            y, is_count(y), "Negative binomial", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y"
+        )
+        return y, np.ones_like(y)
+
+    def __repr__(self):
+        return f"NegativeBinomial(alpha={self.alpha!r}, link={self.link.name!r})"
+
+
+def _nb_loglik_obs(y, mu, log_mu, a):
+    r = 1.0 / a
+    with np.errstate(over="ignore", invalid="ignore"):
+        l1 = np.log1p(a * mu)
+        return (
+            special.gammaln(y + r)
+            - special.gammaln(r)
+            - special.gammaln(y + 1.0)
+            - r * l1
+            + _ylogmu(y, np.log(a) + log_mu - l1)
+        )
+
+
+class Gamma(Family):
+    r"""The Gamma family: :math:`V(\mu) = \mu^2`, links inverse (canonical), log, identity.
+
+    Parameters
+    ----------
+    link : str or link object, optional
+        ``"inverse"`` (default), ``"log"`` or ``"identity"``.
+
+    Attributes
+    ----------
+    link : link object
+        The link in use.
+
+    Notes
+    -----
+    The dispersion :math:`\phi` (the squared coefficient of variation, 1/shape) is estimated by
+    :math:`\hat\phi = X^2/(n-p)` (Pearson), as statsmodels and R do; the log-likelihood is
+    evaluated at it.
+
+    Examples
+    --------
+    >>> Gamma("log")
+    Gamma(link='log')
+    """
+
+    name = "gamma"
+    canonical = "inverse"
+    links = ("inverse", "log", "identity")
+    free_scale = True
+
+    def variance(self, mu):
+        return mu * mu
+
+    def variance_deriv(self, mu):
+        return 2.0 * mu
+
+    def unit_deviance(self, y, mu, eta):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2.0 * ((y - mu) / mu - np.log(y / mu))
+
+    def loglik_obs(self, y, mu, eta, m, scale):
+        nu = m / scale
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return nu * np.log(nu * y / mu) - nu * y / mu - special.gammaln(nu) - np.log(y)
+
+    def valid_mu(self, mu):
+        return np.isfinite(mu) & (mu > 0)
+
+    def check_response(self, y, trials):
+        super().check_response(y, trials)
+        check_support(y, y > 0, "Gamma", "positive real numbers (y > 0)", name="y")
+        return y, np.ones_like(y)
+
+
+class Gaussian(Family):
+    r"""The Gaussian family: :math:`V(\mu) = 1`, identity link.
+
+    Parameters
+    ----------
+    link : str or link object, optional
+        ``"identity"`` (default).
+
+    Attributes
+    ----------
+    link : link object
+        The link in use.
+
+    Notes
+    -----
+    The coefficient standard errors use :math:`\hat\phi = \mathrm{RSS}/(n-p)`; the
+    log-likelihood is the maximised one, at :math:`\hat\sigma^2 = \mathrm{RSS}/n` (both as
+    statsmodels' GLM).
+
+    Examples
+    --------
+    >>> Gaussian()
+    Gaussian(link='identity')
+    """
+
+    name = "gaussian"
+    canonical = "identity"
+    links = ("identity",)
+    free_scale = True
+
+    def variance(self, mu):
+        return np.ones_like(mu)
+
+    def variance_deriv(self, mu):
+        return np.zeros_like(mu)
+
+    def log_variance(self, mu, eta):
+        return np.zeros_like(mu)
+
+    def unit_deviance(self, y, mu, eta):
+        return (y - mu) ** 2
+
+    def loglik_obs(self, y, mu, eta, m, scale):
+        return -0.5 * (m * (y - mu) ** 2 / scale + np.log(2 * np.pi * scale / m))
+
+    def start_mu(self, y, m):
+        return np.asarray(y, dtype=float)
+
+
+FAMILIES = {
+    "binomial": Binomial,
+    "poisson": Poisson,
+    "gamma": Gamma,
+    "gaussian": Gaussian,
+    "negative_binomial": NegativeBinomial,
+}
+_FAMILY_ALIASES = {"negbin": "negative_binomial", "nb2": "negative_binomial", "normal": "gaussian",
+                   "logistic": "binomial", "bernoulli": "binomial"}
+
+
+def _resolve_link(link, family):
+    if isinstance(link, Link):
+        obj = link
+    elif isinstance(link, str) and link.lower() in LINKS:
+        obj = LINKS[link.lower()]()
+    else:
+        raise DataError(
+            f"unknown link {link!r}; valid links for the {family.name} family: {', '.join(family.links)}"
+        )
+    if obj.name not in family.links:
+        raise DataError(
+            f"link {obj.name!r} is not available for the {family.name} family; valid links: "
+            f"{', '.join(family.links)}"
+        )
+    return obj
+
+
+def resolve_family(family, link=None):
+    """A family object from a name or an object, with `link` (name or object) applied."""
+    if isinstance(family, Family):
+        if link is None:
+            return family
+        fam = type(family).__new__(type(family))
+        fam.__dict__.update(family.__dict__)
+        fam.link = _resolve_link(link, fam)
+        return fam
+    if isinstance(family, str):
+        key = family.lower().replace(" ", "_").replace("-", "_")
+        key = _FAMILY_ALIASES.get(key, key)
+        if key in FAMILIES:
+            return FAMILIES[key](link=link)
+    if isinstance(family, type) and issubclass(family, Family):
+        return family(link=link)
+    raise DataError(
+        f"unknown family {family!r}; valid families: {', '.join(FAMILIES)} (or a family object such as "
+        "NegativeBinomial(alpha=0.5))"
+    )
