@@ -41,6 +41,7 @@ from .results import MLEResult
 __all__ = ["fit_linear", "fit_logistic", "fit_poisson", "sigmoid", "log1pexp", "LinearRegressionResult"]
 
 _EPS = np.finfo(float).eps
+_FLOAT_MAX_INT = int(np.finfo(float).max)
 _MAX_HALVINGS = 50
 # Below this value of  lambda_min(Q^T W Q) / (typical weight)  the information matrix is "nearly
 # singular along some direction of the data": the symptom of (quasi-)separation that makes
@@ -181,7 +182,7 @@ def _as_real_array(a, name):
     try:
         return arr.astype(float, copy=False)
     except OverflowError:  # Python integers beyond the float64 range (about 1.8e308)
-        big = next(v for v in arr.ravel() if isinstance(v, numbers.Integral) and abs(v) > np.finfo(float).max)
+        big = next((v for v in arr.ravel() if isinstance(v, numbers.Integral) and abs(int(v)) > _FLOAT_MAX_INT), "?")
         raise DataError(
             f"{name} contains an integer beyond the float64 range (about 1.8e308): {_short(big)}; "
             "express it in other units (e.g. divide by a power of ten) before fitting"
@@ -419,7 +420,7 @@ def _check_finite_cov(cov, names):
     if bad.any():
         raise DataError(
             f"the variance of the coefficient(s) of {label(np.flatnonzero(bad))} exceeds the float64 range (about "
-            "1.8e308) in the units of X: those columns are extremely small (or their coefficients extremely large); "
+            "1.8e308) in the units of X: those columns are extremely small (or their coefficients, or y, extremely large); "
             "express them in other units (e.g. multiply by 1e100)"
         )
     tiny = d < np.finfo(float).tiny
@@ -474,10 +475,13 @@ def _implied_constant(Z0):
     Returns ``(c, residual norm)``.
     """
     n, k = Z0.shape
-    try:
-        c, _, _, _ = linalg.lstsq(Z0, np.ones(n), lapack_driver="gelsy", check_finite=False)
+    norms = np.linalg.norm(Z0, axis=0)
+    norms[norms == 0] = 1.0
+    try:  # on unit-length columns: else gelsy's rank cut drops the small columns (e.g. dummies next to 1e9 + x)
+        c, _, _, _ = linalg.lstsq(Z0 / norms, np.ones(n), lapack_driver="gelsy", check_finite=False)
     except (linalg.LinAlgError, ValueError):  # pragma: no cover - LAPACK failure on finite input
         return None
+    c = c / norms
     r = float(np.linalg.norm(Z0 @ c - 1.0))
     bound = 8 * (k + 1) * _EPS * (float(np.abs(c) @ np.linalg.norm(Z0, axis=0)) + np.sqrt(n))
     return (c, r) if r <= bound else None
