@@ -4,14 +4,23 @@ The design matrix `X` is used exactly as given: add a column of ones yourself if
 should have an intercept (as in statsmodels). All three fitters
 
 - validate their input and raise :class:`~mlelib.errors.DataError` naming the problem
-  (complex, string or date input, wrong shape, NaN/inf, labels or counts outside the support, a
-  rank-deficient design); integer and boolean arrays become float64;
-- are equivariant under affine changes of the columns: when X has a constant column (an
-  intercept) and another column's mean exceeds 4 of its standard deviations (a year, a timestamp,
-  an income in cents), the fit runs on the centred and rescaled design and the estimates and
+  (complex, string or date input, masked arrays with masked entries, Python integers beyond the
+  float64 range, wrong shape, NaN/inf, labels or counts outside the support, duplicate parameter
+  names, a rank-deficient design, a variance that overflows or underflows float64 in the units of X);
+  integer and boolean arrays become float64;
+- are equivariant under affine changes of the columns: when the constant vector lies in the
+  column space of X (a column of ones, or an intercept implied by dummies or by columns whose sum is
+  constant) and a column's mean exceeds 4 of its standard deviations (a year, a timestamp, an income
+  in cents), the fit runs on the centred and rescaled design Z = X T and the estimates and
   covariance are mapped back by the exact linear reparametrisation, so a column shifted by 1e9
   or scaled by 1e-6 gives the same fitted values, log-likelihood and (transformed) standard errors;
   rank, separation and convergence are judged on that well-conditioned design;
+- share one rank rule (:func:`_check_rank`): full rank iff the smallest singular value of the
+  column-normalised standardised design exceeds ``max(n, k) * eps`` times the largest plus a term
+  for the rounding of the original entries of centred columns (eps |offset| / spread each);
+- are accurate on nearly collinear designs: beyond a condition number of 1e4 of the
+  column-normalised design the GLM fitters run Newton on the orthonormal Z = X R^-1 from one QR of X
+  (fit_linear always solves by QR), so the Gram matrix never squares the condition number;
 - never form an :math:`n \times n` matrix: memory is :math:`O(nk)`, a few :math:`n \times k`
   temporaries at most, so :math:`n = 10^6` rows with :math:`k = 10` columns is routine;
 - never invert :math:`X^\top X` to get the estimate: least squares goes through a QR
@@ -478,10 +487,9 @@ def _implied_constant(Z0):
     norms = np.linalg.norm(Z0, axis=0)
     norms[norms == 0] = 1.0
     try:  # on unit-length columns: else gelsy's rank cut drops the small columns (e.g. dummies next to 1e9 + x)
-        c, _, _, _ = linalg.lstsq(Z0 / norms, np.ones(n), lapack_driver="gelsy", check_finite=False)
+        c = linalg.lstsq(Z0 / norms, np.ones(n), lapack_driver="gelsy", check_finite=False)[0] / norms
     except (linalg.LinAlgError, ValueError):  # pragma: no cover - LAPACK failure on finite input
         return None
-    c = c / norms
     r = float(np.linalg.norm(Z0 @ c - 1.0))
     bound = 8 * (k + 1) * _EPS * (float(np.abs(c) @ np.linalg.norm(Z0, axis=0)) + np.sqrt(n))
     return (c, r) if r <= bound else None
@@ -523,7 +531,19 @@ def _standardise(X, G=None):
     if const is not None:
         c, p, value, resid = np.eye(k)[const] / value, const, value, 0.0
     elif offset.any() and k > 1:
-        found = _implied_constant(Z)
+        # Prefer the constant from the columns without an offset (e.g. dummies): then c has no part
+        # on the offset columns, whose error would be multiplied by the offsets when they are centred.
+        found = None
+        plain = np.flatnonzero(~offset)
+        if plain.size:
+            found = _implied_constant(Z[:, plain])
+            if found is not None:
+                c_plain, resid = found
+                c = np.zeros(k)
+                c[plain] = c_plain
+                found = (c, resid)
+        if found is None:
+            found = _implied_constant(Z)
         if found is None:
             offset[:] = False
         else:
@@ -924,8 +944,11 @@ def fit_linear(X, y, *, param_names=None):
         If X is not a finite 2-D array, y not a finite 1-D array of matching length, or X is
         rank-deficient (then :math:`\beta` is not identifiable).
     NoFiniteMLEError
-        If y lies (up to rounding) in the column space of X, e.g. when n = k: then
-        :math:`\hat\sigma^2 = 0` and the likelihood is unbounded.
+        If y lies in the column space of X up to the rounding of the data, e.g. when n = k: then
+        :math:`\hat\sigma^2 = 0` and the likelihood is unbounded. "Up to rounding" means a residual
+        norm at most :math:`2\varepsilon(\lVert y\rVert + \sum_j |\hat\beta_j|\lVert x_j\rVert)`
+        (a constant column left out of the sum): each entry is known to a relative
+        :math:`\varepsilon/2`, so a residual that small could be rounding alone.
 
     Notes
     -----
@@ -1257,8 +1280,9 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Raises
     ------
     DataError
-        If a count is negative or not an integer, X or y contain NaN/inf, shapes do not match, the
-        input is empty or X is not 2-D, or X is rank-deficient.
+        If a count is negative, not an integer or above :math:`2^{53}` (where float64 stops
+        representing every integer), X or y contain NaN/inf, shapes do not match, the input is empty
+        or X is not 2-D, or X is rank-deficient.
     NoFiniteMLEError
         If the log-likelihood has no finite maximiser: some direction b leaves every positive
         count's fitted mean unchanged while driving the fitted means of zero counts to 0 (for
@@ -1279,7 +1303,18 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
         \nabla\ell = X^\top(y - \mu), \quad
         \nabla^2\ell = -X^\top \operatorname{diag}(\mu) X.
 
-    Newton starts from one weighted least-squares step with :math:`\mu_0 = (y + \bar y)/2` and
+    The log-likelihood is evaluated without cancellation (counts of 1e12 make :math:`y_i\eta_i` and
+    :math:`e^{\eta_i}` both about 3e13 for a difference of order 1) as
+
+    .. math::
+
+        \ell = -\sum_i y_i\,\varphi(\eta_i - \log y_i) - \sum_{y_i = 0} e^{\eta_i}
+               + \sum_i \bigl[y_i\log y_i - y_i - \log y_i!\bigr], \qquad
+        \varphi(t) = e^t - 1 - t \ge 0,
+
+    minus half the deviance plus the saturated log-likelihood, with :math:`\varphi` via ``expm1``
+    and the last sum by Stirling's series from :math:`y_i = 20` on; step-halving uses the first two
+    sums. Newton starts from one weighted least-squares step with :math:`\mu_0 = (y + \bar y)/2` and
     halves steps that do not increase :math:`\ell` (including steps whose :math:`e^{\eta}`
     overflows). Existence is certified by a linear program, run only on a symptom of divergence,
     as in :func:`fit_logistic`.

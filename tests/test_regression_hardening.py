@@ -12,6 +12,8 @@ import mpmath
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from mlelib import DataError, NoFiniteMLEError, fit_linear, fit_logistic, fit_poisson, glm_sandwich_cov, sigmoid
@@ -381,3 +383,40 @@ def test_one_rank_rule_for_the_three_fitters(spread):
             verdicts.append("nomle")
     assert len(set(verdicts)) == 1, verdicts
     assert verdicts[0] == ("rank" if spread <= 3e-7 else "fit")
+
+
+# ----------------------------------------------------------------------------------------------
+# the equivariance property with an implied intercept (no column of ones)
+
+
+@pytest.mark.parametrize("model", ["logistic", "poisson", "linear"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), exponent=st.integers(-20, 10), offset=st.floats(-1e9, 1e9))
+def test_affine_change_with_an_intercept_implied_by_dummies(model, seed, exponent, offset):
+    """[d, 1-d, c x + o] is [d, 1-d, x] reparametrised: the same fit, mapped exactly.
+
+    x is on a grid of 1/8 and c a power of two, o a multiple of c/8 below 2**50 of them: the
+    transformed column is exact. Tolerances as in test_regression_equivariance.py.
+    """
+    rng = np.random.default_rng(seed)
+    n = 150
+    x, d = _grid(rng, n), (rng.random(n) < 0.5).astype(float)
+    y = _response(model, 0.3 + 0.5 * x - 0.4 * d, rng)
+    c = float(np.ldexp(1.0, exponent))
+    o = float(np.clip(np.round(offset / (c / 8)), -(2.0**50), 2.0**50) * (c / 8))
+    Z = np.column_stack([d, 1 - d, x])
+    X = np.column_stack([d, 1 - d, c * x + o])
+    try:
+        base = FIT[model](Z, y)
+    except NoFiniteMLEError:
+        return
+    res = FIT[model](X, y)
+    T = np.eye(3)
+    T[2, 2] = 1 / c
+    T[0, 2] = T[1, 2] = -o / c
+    expected = T @ base.params
+    assert_allclose(res.params[2], expected[2], rtol=1e-9)
+    size = np.abs(base.params[:2]) + abs(o / c * base.params[2])
+    assert np.all(np.abs(res.params[:2] - expected[:2]) <= 1e-9 * size)
+    assert_allclose(res.bse[2], np.sqrt((T @ base.cov @ T.T)[2, 2]), rtol=1e-8)
+    assert_allclose(res.loglik, base.loglik, rtol=1e-11)
