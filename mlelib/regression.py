@@ -984,22 +984,22 @@ def fit_linear(X, y, *, param_names=None):
     # from which _standardise decides (as for the GLM fitters) whether X must be centred or rescaled;
     # y is centred too when the constant vector lies in the column space and y's mean exceeds 4 of its
     # standard deviations. Only then is the QR repeated on the standardised [Z | y~] (one more copy).
-    # Entries beyond 2**+-400 skip the first QR: LAPACK's Householder updates could overflow.
-    lim = 2.0**400
-    colmax, ymax = np.max(np.abs(Xa), axis=0), float(np.max(np.abs(ya)))
-    extreme = bool(np.any((colmax > lim) | ((colmax > 0) & (colmax < 1 / lim)))) or not (1 / lim < ymax < lim)
-    R_aug = None
-    if not extreme:
+    # Entries near the float64 limits can overflow inside LAPACK's Householder updates: then (R not
+    # finite) the QR is redone on the standardised design, whose columns are rescaled by powers of two.
+    ymax = float(np.max(np.abs(ya)))
+    with np.errstate(over="ignore", invalid="ignore"):
         R_aug, _ = _qr_augmented(Xa, ya)
         G = R_aug[:k, :k].T @ R_aug[:k, :k]
-        Z, std, _ = _standardise(Xa, (G + G.T) / 2)
+        G = (G + G.T) / 2
+    if np.all(np.isfinite(R_aug)):
+        Z, std, _ = _standardise(Xa, G)
     else:
         Z, std, _ = _standardise(Xa)
     sy0 = float(_pow2(ymax)) if not (2.0**-_SAFE_EXPONENT < ymax < 2.0**_SAFE_EXPONENT) else 1.0
     y0 = ya / sy0 if sy0 != 1.0 else ya
     m0 = float(np.mean(y0))
     centre_y = std.ones is not None and m0**2 > _CENTRE_RATIO**2 * (float(np.mean(y0 * y0)) - m0**2)
-    standardised = std.active or centre_y or sy0 != 1.0
+    standardised = std.active or centre_y or sy0 != 1.0 or not np.all(np.isfinite(R_aug))
     m_y = m0 * sy0 if centre_y else 0.0
     s_y = 1.0
     if standardised:
