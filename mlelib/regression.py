@@ -1367,11 +1367,15 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
                 last.update(eta=eta, mu=np.exp(eta))
         return last["mu"]
 
+    has_zero = bool(zero.any())
+
     def half_deviance(eta):
         mu = _mu(eta)
         with np.errstate(over="ignore", invalid="ignore"):
-            t = eta - logy
-            value = -float(ya @ (np.expm1(t) - t) + zero @ mu)
+            t = np.subtract(eta, logy)
+            phi = np.expm1(t)
+            phi -= t  # in place: two n-vectors in all
+            value = -float(ya @ phi + (zero @ mu if has_zero else 0.0))
         return value if np.isfinite(value) else -np.inf
 
     def negloglik(params):
