@@ -4,14 +4,23 @@ The design matrix `X` is used exactly as given: add a column of ones yourself if
 should have an intercept (as in statsmodels). All three fitters
 
 - validate their input and raise :class:`~mlelib.errors.DataError` naming the problem
-  (complex, string or date input, wrong shape, NaN/inf, labels or counts outside the support, a
-  rank-deficient design); integer and boolean arrays become float64;
-- are equivariant under affine changes of the columns: when X has a constant column (an
-  intercept) and another column's mean exceeds 4 of its standard deviations (a year, a timestamp,
-  an income in cents), the fit runs on the centred and rescaled design and the estimates and
+  (complex, string or date input, masked arrays with masked entries, Python integers beyond the
+  float64 range, wrong shape, NaN/inf, labels or counts outside the support, duplicate parameter
+  names, a rank-deficient design, a variance that overflows or underflows float64 in the units of X);
+  integer and boolean arrays become float64;
+- are equivariant under affine changes of the columns: when the constant vector lies in the
+  column space of X (a column of ones, or an intercept implied by dummies or by columns whose sum is
+  constant) and a column's mean exceeds 4 of its standard deviations (a year, a timestamp, an income
+  in cents), the fit runs on the centred and rescaled design Z = X T and the estimates and
   covariance are mapped back by the exact linear reparametrisation, so a column shifted by 1e9
   or scaled by 1e-6 gives the same fitted values, log-likelihood and (transformed) standard errors;
   rank, separation and convergence are judged on that well-conditioned design;
+- share one rank rule (:func:`_check_rank`): full rank iff the smallest singular value of the
+  column-normalised standardised design exceeds ``max(n, k) * eps`` times the largest plus a term
+  for the rounding of the original entries of centred columns (eps |offset| / spread each);
+- are accurate on nearly collinear designs: beyond a condition number of 1e4 of the
+  column-normalised design the GLM fitters run Newton on the orthonormal Z = X R^-1 from one QR of X
+  (fit_linear always solves by QR), so the Gram matrix never squares the condition number;
 - never form an :math:`n \times n` matrix: memory is :math:`O(nk)`, a few :math:`n \times k`
   temporaries at most, so :math:`n = 10^6` rows with :math:`k = 10` columns is routine;
 - never invert :math:`X^\top X` to get the estimate: least squares goes through a QR
@@ -41,6 +50,7 @@ from .results import MLEResult
 __all__ = ["fit_linear", "fit_logistic", "fit_poisson", "sigmoid", "log1pexp", "LinearRegressionResult"]
 
 _EPS = np.finfo(float).eps
+_FLOAT_MAX_INT = int(np.finfo(float).max)
 _MAX_HALVINGS = 50
 # Below this value of  lambda_min(Q^T W Q) / (typical weight)  the information matrix is "nearly
 # singular along some direction of the data": the symptom of (quasi-)separation that makes
@@ -132,6 +142,13 @@ def _as_real_array(a, name):
     Integer and boolean arrays become float64. Nothing is made real silently: a complex array is
     an error even when its imaginary parts are zero.
     """
+    if isinstance(a, np.ma.MaskedArray) and np.ma.is_masked(a):
+        masked = int(np.ma.count_masked(a))
+        raise DataError(
+            f"{name} is a numpy masked array with {masked} masked entr{'y' if masked == 1 else 'ies'}: the fitters "
+            "use every entry as given (a masked entry would silently keep its underlying value); drop the rows "
+            f"with masked entries first (e.g. rows = ~np.ma.getmaskarray({name}).any(axis=-1))"
+        )
     try:
         arr = np.asarray(a)
     except (TypeError, ValueError) as exc:  # e.g. ragged nested lists
@@ -173,8 +190,19 @@ def _as_real_array(a, name):
         raise DataError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
     try:
         return arr.astype(float, copy=False)
+    except OverflowError:  # Python integers beyond the float64 range (about 1.8e308)
+        big = next((v for v in arr.ravel() if isinstance(v, numbers.Integral) and abs(int(v)) > _FLOAT_MAX_INT), "?")
+        raise DataError(
+            f"{name} contains an integer beyond the float64 range (about 1.8e308): {_short(big)}; "
+            "express it in other units (e.g. divide by a power of ten) before fitting"
+        ) from None
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must be numeric; could not convert it to floats ({exc})") from None
+
+
+def _short(v):
+    text = str(v)
+    return text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} digits)"
 
 
 def _as_design(X):
@@ -217,6 +245,12 @@ def _check_param_names(param_names, k):
             f"param_names has {len(names)} entries {list(names)} but X has {k} columns: need exactly one name "
             "per column"
         )
+    if len(set(names)) != k:
+        dup = sorted({p for p in names if names.count(p) > 1})
+        raise DataError(
+            f"param_names must be distinct (results are looked up by name); {dup} appear(s) more than once in "
+            f"{list(names)}"
+        )
     return names
 
 
@@ -244,12 +278,15 @@ def _prepare(X, y, param_names):
 def _check_rank(R, n, names, data_tol=0.0, std=None):
     """Raise DataError unless the upper-triangular R (from X = QR) has full numerical rank.
 
-    The singular values of R are those of X; each column is first scaled to unit length, so the
-    verdict does not depend on the units of the regressors. ``data_tol`` is added to the tolerance:
-    for a design centred internally it bounds how far the rounding of the *original* entries (each
-    known to a relative eps, so a column with offset m and spread sd only to eps |m| / sd of its
-    spread) can move the singular values of the column-normalised centred design. With ``std`` (R is
-    then that of the standardised design), the collinear combination is reported in the original columns.
+    The one rank rule of the three fitters (and of :func:`~mlelib.glm_sandwich_cov`). It is applied
+    to R of the *standardised* design Z (see :func:`_standardise`: centred where the constant
+    vector lies in the column space, every column scaled to unit length), so the verdict does not
+    depend on the units or offsets of the regressors: full rank iff the smallest singular value of
+    the column-normalised Z exceeds ``max(n, k) * eps * s_max + data_tol``. ``data_tol`` bounds how
+    far the rounding of the *original* entries (each known to a relative eps, so a column with offset m
+    and spread sd only to eps |m| / sd of its spread) can move those singular values; it is 0 unless a
+    column was centred. With ``std``, the collinear combination is reported in the original columns.
+    Returns the reciprocal condition number s_min / s_max of the column-normalised Z.
     """
     k = R.shape[1]
     norms = np.linalg.norm(R, axis=0)
@@ -262,7 +299,7 @@ def _check_rank(R, n, names, data_tol=0.0, std=None):
     if rank < k:
         null = np.abs(vt[-1])
         if std is not None and std.active:
-            # the combination Z v = 0 is X (B v) = 0; weigh each coefficient by its column's size
+            # the combination Z v = 0 is X (T v) = 0; weigh each coefficient by its column's size
             null = np.abs(std.matrix() @ (vt[-1] / norms)) * std.rms
         involved = [names[j] for j in np.flatnonzero(null > 1e-3 * null.max())]
         raise DataError(
@@ -272,6 +309,7 @@ def _check_rank(R, n, names, data_tol=0.0, std=None):
             "Drop or combine the collinear columns (e.g. a duplicated column, or a full set of dummies "
             "next to an intercept)"
         )
+    return float(sv[-1] / sv[0])
 
 
 def _constant_columns(X):
@@ -293,29 +331,41 @@ def _constant_column(X):
 
 def _format_direction(b, names, rms=None):
     """b (normalised to max |b_j| = 1) as text, leaving out entries whose part of X @ b is negligible."""
-    contribution = np.abs(b) * (rms if rms is not None else 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        contribution = np.abs(b) * (rms if rms is not None else 1.0)
+    if not np.all(np.isfinite(contribution)):
+        contribution = np.abs(b)
     keep = contribution > 1e-9 * contribution.max()
     b = b / np.abs(b).max()
     return "[" + ", ".join(f"{n}={v:.3g}" for n, v, ok in zip(names, b, keep) if ok) + "]"
 
 
 # ----------------------------------------------------------------------------------------------
-# standardisation: the fits run on a well-conditioned design Z, the results are mapped back to X
+# standardisation: the fits run on a well-conditioned design Z = X T, the results are mapped back
 
-# A non-constant column is centred (when X has a constant column) once its mean exceeds this many
-# standard deviations: the offset then costs about log10(ratio**2) digits of the information
-# matrix, and below it centring would change nothing but the last bits of ordinary fits.
+# A non-constant column is centred (when the constant vector lies in the column space of X) once its
+# mean exceeds this many standard deviations: the offset then costs about log10(ratio**2) digits of
+# the information matrix, and below it centring would change nothing but the last bits of ordinary fits.
 _CENTRE_RATIO = 4.0
 # Columns with a root mean square outside [2**-_SAFE_EXPONENT, 2**_SAFE_EXPONENT] are rescaled
 # by a power of two (exact), so that X'X can neither overflow nor underflow.
 _SAFE_EXPONENT = 100
+# Newton on the Gram matrix X'WX is used while the column-normalised design has condition number
+# below 1 / sqrt(_GRAM_LAMBDA_MIN) = 1e4 (X'WX then keeps at least 8 of its 16 digits); beyond, the
+# fit runs on the orthonormal Z = X R^-1 from one QR of X (as fit_linear does), mapped back by R^-1.
+_GRAM_LAMBDA_MIN = 1e-8
 
 
 def _pow2(v):
-    """The power of two nearest to each positive entry of v (1 where v is 0 or not finite)."""
+    """The power of two nearest to each positive entry of v (1 where v is 0 or not finite).
+
+    Never overflows: the exponent is capped at 1023 (a column with |x| near 1.8e308 gets 2**1023).
+    """
     v = np.asarray(v, dtype=float)
     ok = np.isfinite(v) & (v > 0)
-    return np.where(ok, np.ldexp(1.0, np.round(np.log2(np.where(ok, v, 1.0))).astype(int)), 1.0)
+    mant, ex = np.frexp(np.where(ok, v, 1.0))  # v = mant * 2**ex, mant in [0.5, 1)
+    ex = np.where(mant >= np.sqrt(0.5), ex, ex - 1)
+    return np.where(ok, np.ldexp(1.0, np.clip(ex, -1074, 1023)), 1.0)
 
 
 def _gram(X):
@@ -325,65 +375,74 @@ def _gram(X):
 
 @dataclass(frozen=True)
 class _Standardisation:
-    r"""The affine change of columns :math:`Z = (X - \mathbf 1 m^\top)\,\operatorname{diag}(s)^{-1}`.
+    r"""The exact linear change of coordinates :math:`Z = X T` (T invertible, k x k) of a fit.
 
-    `shift` m is zero except for centred columns (only when X has a constant column `const`, whose
-    own shift is 0), `scale` s holds powers of two, so dividing by it is exact. Then
-    :math:`X\beta = Z\gamma` with :math:`\gamma_j = s_j\beta_j` (j not the constant column c) and
-    :math:`\gamma_c = s_c\beta_c + (m^\top\beta)/z_c`, :math:`z_c = a/s_c` the constant value of
-    :math:`Z_c` (a that of :math:`X_c`). Hence :math:`\beta = B\gamma` with B = diag(1/s) plus the
-    row :math:`B_{cj} = -m_j/(a s_j)`, and the covariance maps as :math:`B\Sigma_\gamma B^\top`:
-    the fit on Z, mapped back, is the exact reparametrisation of the fit on X.
+    Since :math:`X\beta = Z\gamma` with :math:`\beta = T\gamma`, the fit on Z maps back as
+    ``params = T @ gamma`` and ``cov = T @ cov_gamma @ T.T``: the exact reparametrisation.
+    T combines (i) power-of-two column scales (exact), (ii) centring: when the constant vector
+    :math:`\mathbf 1 = Xc` lies in the column space (a column of ones, or implied by dummies or by
+    columns whose sum is constant), the columns with a large offset m_j become :math:`x_j - m_j\mathbf 1`
+    (:math:`T_j = e_j - m_j c`) and one column p with :math:`c_p \ne 0` becomes :math:`\mathbf 1`
+    itself (:math:`T_p = c`), and (iii) for an ill-conditioned design, :math:`R^{-1}` from the QR of
+    the centred design (then Z is orthonormal).
+
+    ``shift`` (original units) is used only to evaluate :math:`X\beta` without cancellation, as
+    :math:`(X - \mathbf 1 m^\top)\beta + m^\top\beta` (an identity for any m). ``const`` is the index
+    of a literal constant column of X (or None), ``ones`` the coordinates a of the constant vector in
+    Z (:math:`Za = \mathbf 1`; None if it is not in the column space), ``rms`` the root mean squares
+    of the columns of X, ``data_tol`` the extra rank tolerance for the rounding of the original entries.
     """
 
+    T: np.ndarray
     shift: np.ndarray
-    scale: np.ndarray
     const: Optional[int] = None
-    const_value: float = 1.0
-    rms: Optional[np.ndarray] = None  # root mean squares of the columns of X (original units)
-    data_tol: float = 0.0  # extra rank tolerance for the rounding of the original entries
-
-    @property
-    def active(self):
-        return bool(self.shift.any() or np.any(self.scale != 1.0))
+    ones: Optional[np.ndarray] = None
+    rms: Optional[np.ndarray] = None
+    data_tol: float = 0.0
+    active: bool = False
 
     def matrix(self):
-        """B, with params = B @ (params of the fit on Z)."""
-        B = np.diag(1.0 / self.scale)
-        if self.const is not None:
-            c = self.const
-            row = -self.shift / (self.const_value * self.scale)
-            row[c] = 1.0 / self.scale[c]
-            B[c] = row
-        return B
+        """T, with params = T @ (params of the fit on Z)."""
+        return self.T
 
     def params(self, gamma):
-        return self.matrix() @ gamma if self.active else gamma
+        if not self.active:
+            return gamma
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.T @ gamma
 
     def cov(self, cov, names=None):
         if not self.active:
+            _check_finite_cov(cov, names)
             return cov
-        B = self.matrix()
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = B @ cov @ B.T
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            out = self.T @ cov @ self.T.T
         _check_finite_cov(out, names)
         return (out + out.T) / 2
 
 
 def _check_finite_cov(cov, names):
-    """Raise DataError if the covariance in the original units is beyond the float64 range."""
-    bad = ~np.isfinite(np.diag(cov))
+    """Raise DataError if a variance in the original units is beyond the float64 range (or underflows)."""
+    d = np.diag(cov)
+    label = lambda idx: ", ".join(str(names[j]) if names is not None else f"x{j}" for j in idx)  # noqa: E731
+    bad = ~np.isfinite(d)
     if bad.any():
-        which = ", ".join(str(names[j]) if names is not None else f"x{j}" for j in np.flatnonzero(bad))
         raise DataError(
-            f"the variance of the coefficient(s) of {which} exceeds the float64 range (about 1.8e308) in the "
-            "units of X: those columns are extremely small (or their coefficients extremely large); express them "
-            "in other units (e.g. multiply by 1e100)"
+            f"the variance of the coefficient(s) of {label(np.flatnonzero(bad))} exceeds the float64 range (about "
+            "1.8e308) in the units of X: those columns are extremely small (or their coefficients, or y, extremely large); "
+            "express them in other units (e.g. multiply by 1e100)"
+        )
+    tiny = d < np.finfo(float).tiny
+    if tiny.any():
+        raise DataError(
+            f"the variance of the coefficient(s) of {label(np.flatnonzero(tiny))} is below the smallest normal "
+            "float64 (about 2.2e-308) in the units of X, so it cannot be represented (it would be reported as 0): "
+            "those columns are extremely large; express them in other units (e.g. divide by 1e100)"
         )
 
 
 def _identity_standardisation(k):
-    return _Standardisation(np.zeros(k), np.ones(k))
+    return _Standardisation(np.eye(k), np.zeros(k))
 
 
 def _shifted_matvec(X, shift, beta):
@@ -401,19 +460,6 @@ def _shifted_matvec(X, shift, beta):
     return out + float(shift @ beta)
 
 
-def _centring_shift(G, constants, n, value):
-    """Column means to subtract (0 where not needed), from the Gram matrix and the constant column.
-
-    ``constants`` lists the constant columns, the first being the intercept; the others are never
-    centred (that would turn them into zero columns): the rank check names them as collinear.
-    """
-    mean = G[constants[0]] / (value * n)
-    var = np.diag(G) / n - mean**2
-    shift = np.where(mean**2 > _CENTRE_RATIO**2 * var, mean, 0.0)
-    shift[constants] = 0.0
-    return shift
-
-
 def _safe_gram(G, n, column):
     """Whether every entry of G = X'X is finite and every column's mean square is in the safe range.
 
@@ -428,57 +474,137 @@ def _safe_gram(G, n, column):
     return not any(d[j] != 0 or np.any(column(j)) for j in np.flatnonzero(out))
 
 
-def _data_tol(natural_norms, centred_norms):
-    r"""Rank-tolerance term for the rounding of the original entries of centred columns.
+def _implied_constant(Z0):
+    r"""Coefficients c with :math:`Z_0 c = \mathbf 1` up to the rounding of the data, or None.
 
-    Column j, known to a relative eps per entry, is after centring known to
-    :math:`\delta_j = arepsilon \lVert x_j
-Vert / \lVert x_j - m_j
-Vert`; a perturbation with column
-    norms :math:`\delta_j` moves the singular values of the column-normalised design by at most
-    :math:`\sqrt{\sum_j \delta_j^2}` (times 4, for safety).
+    Least squares of the constant vector on the columns (complete orthogonal factorisation, LAPACK
+    gelsy: backward stable, so the computed residual is small whenever 1 lies in the column space,
+    however ill-conditioned Z0). Accepted when the residual is within the rounding of the terms,
+    :math:`\lVert Z_0c - \mathbf 1\rVert \le 8(k+1)\varepsilon(\sum_j |c_j|\lVert z_j\rVert + \sqrt n)`.
+    Returns ``(c, residual norm)``.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        delta = np.where(centred_norms > 0, _EPS * natural_norms / centred_norms, 0.0)
-    return float(4 * np.sqrt(np.sum(delta**2)))
+    n, k = Z0.shape
+    norms = np.linalg.norm(Z0, axis=0)
+    norms[norms == 0] = 1.0
+    try:  # on unit-length columns: else gelsy's rank cut drops the small columns (e.g. dummies next to 1e9 + x)
+        c = linalg.lstsq(Z0 / norms, np.ones(n), lapack_driver="gelsy", check_finite=False)[0] / norms
+    except (linalg.LinAlgError, ValueError):  # pragma: no cover - LAPACK failure on finite input
+        return None
+    r = float(np.linalg.norm(Z0 @ c - 1.0))
+    bound = 8 * (k + 1) * _EPS * (float(np.abs(c) @ np.linalg.norm(Z0, axis=0)) + np.sqrt(n))
+    return (c, r) if r <= bound else None
 
 
-def _standardise(X):
+def _standardise(X, G=None):
     """Choose and apply the standardisation of X. Returns ``(Z, std, G)`` with G = Z'Z.
 
     Z is X itself (no copy, std the identity) unless a column must be centred or rescaled; then Z is
-    one new array. The decisions come from X'X, which the rank check needs anyway.
+    one new array. The decisions come from X'X (``G``, if already known), which the rank check needs
+    anyway, and the column sums. See :class:`_Standardisation` for the map back.
     """
     n, k = X.shape
-    with np.errstate(over="ignore", invalid="ignore"):
-        G = _gram(X)
-    Z, shift, scale = X, np.zeros(k), np.ones(k)
+    if G is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            G = _gram(X)
+    Z, s0 = X, np.ones(k)
     if not _safe_gram(G, n, lambda j: X[:, j]):  # |x| beyond 1e30 or below 1e-30: an exact power-of-two rescaling first
-        with np.errstate(over="ignore"):
-            s0 = _pow2(np.max(np.abs(X), axis=0))
+        s0 = _pow2(np.max(np.abs(X), axis=0))
         Z = X / s0
-        scale = s0
         G = _gram(Z)
-    natural_norms = np.sqrt(np.diag(G)) * scale
+    rms0 = np.sqrt(np.diag(G) / n)  # of the columns of Z0 = X / s0
+    with np.errstate(over="ignore"):
+        rms = rms0 * s0
+    T = np.eye(k)
+    shift = np.zeros(k)
     data_tol = 0.0
+    ones = None
     constants = _constant_columns(Z)
     const = constants[0] if constants else None
     if const is not None:
-        m = _centring_shift(G, constants, n, float(Z[0, const]))
-        if m.any():
-            Z = np.subtract(Z, m, out=Z if Z is not X else None)
-            shift = scale * m
-            G = _gram(Z)
-            data_tol = _data_tol(natural_norms, np.sqrt(np.diag(G)) * scale)
+        value = float(Z[0, const])
+        mean = G[const] / (value * n)
+    else:
+        mean = Z.sum(axis=0) / n
+    var = np.diag(G) / n - mean**2
+    offset = mean**2 > _CENTRE_RATIO**2 * var
+    offset[constants] = False
+    if const is not None:
+        c, p, value, resid = np.eye(k)[const] / value, const, value, 0.0
+    elif offset.any() and k > 1:
+        # Prefer the constant from the columns without an offset (e.g. dummies): then c has no part
+        # on the offset columns, whose error would be multiplied by the offsets when they are centred.
+        found = None
+        plain = np.flatnonzero(~offset)
+        if plain.size:
+            found = _implied_constant(Z[:, plain])
+            if found is not None:
+                c_plain, resid = found
+                c = np.zeros(k)
+                c[plain] = c_plain
+                found = (c, resid)
+        if found is None:
+            found = _implied_constant(Z)
+        if found is None:
+            offset[:] = False
+        else:
+            c, resid = found
+            p = int(np.argmax(np.abs(c) * rms0))  # the column contributing most to the constant becomes 1
+            value = 1.0
+    else:
+        offset[:] = False
+    if offset.any():
+        offset[p] = False
+        S = np.flatnonzero(offset)
+        m = np.zeros(k)
+        if Z is X:
+            Z = X.copy()
+        if const is None:
+            Z[:, p] = value  # the constant vector 1 = Z0 c replaces column p (T_p = c)
+            T[:, p] = c * value
+        for j in S:
+            # Two passes: the mean of values near 1e9 is itself rounded (to ~1e-7), which can be a
+            # sizeable part of a small spread; x - m is exact (Sterbenz) and its own mean is accurate.
+            col = Z[:, j]  # a view: centred in place
+            for part in range(2):
+                mj = float(np.mean(col))
+                col -= mj
+                T[:, j] -= mj * c
+                m[j] += mj if part == 0 else 0.0
+        shift = m * s0
+        natural = rms0 * np.sqrt(n)
+        G = _gram(Z)
+        centred = np.sqrt(np.diag(G))
+        # each original entry is known to a relative eps; the constant vector of an implied intercept
+        # only to the residual of Z0 c = 1, which the centred columns inherit times m_j
+        rel = max(_EPS, resid / np.sqrt(n))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = np.where(centred > 0, rel * natural / centred, 0.0)[S]
+        data_tol = float(4 * np.sqrt(np.sum(delta**2) + (resid / np.sqrt(n)) ** 2))
+        ones = np.zeros(k)
+        ones[p] = 1.0 / value  # Z e_p = value * 1
+    elif const is not None:
+        ones = np.eye(k)[const] / value
     if Z is not X:  # a copy exists: make every column's root mean square about 1 (exactly, by 2**e)
         s = _pow2(np.sqrt(np.diag(G) / n))
         Z /= s
         G = G / np.outer(s, s)
-        scale = scale * s
-    std = _Standardisation(
-        shift, scale, const, float(X[0, const]) if const is not None else 1.0, natural_norms / np.sqrt(n), data_tol
-    )
+        T = T / s
+        if ones is not None:
+            ones = ones * s
+    T = T / s0[:, None]
+    active = Z is not X
+    std = _Standardisation(T, shift, const, ones, rms, data_tol, active)
     return Z, std, G
+
+
+def _orthogonalise(Z, R, std):
+    r"""Z R^{-1} sqrt(n) (orthonormal columns of length sqrt(n)) and the standardisation extended by it."""
+    n, k = Z.shape
+    Rinv = linalg.solve_triangular(R, np.eye(k)) * np.sqrt(n)
+    Q = Z @ Rinv  # one n x k product; Q'Q = n I up to the rounding of the (backward-stable) QR
+    T = std.T @ Rinv
+    ones = None if std.ones is None else linalg.solve_triangular(Rinv, std.ones)
+    return Q, _Standardisation(T, std.shift, std.const, ones, std.rms, std.data_tol, True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -499,13 +625,15 @@ def _weighted_gram(X, w):
     else:
         root = np.sqrt(w)
         H = np.zeros((k, k))
+        buf = np.empty((_GRAM_BLOCK, k))
         for start in range(0, n, _GRAM_BLOCK):
-            block = X[start : start + _GRAM_BLOCK] * root[start : start + _GRAM_BLOCK, None]
+            rows = min(_GRAM_BLOCK, n - start)
+            block = np.multiply(X[start : start + rows], root[start : start + rows, None], out=buf[:rows])
             H += block.T @ block
     return (H + H.T) / 2
 
 
-def _full_rank_factor(X, names, G=None, data_tol=0.0, std=None):
+def _full_rank_factor(X, names, G=None, data_tol=0.0, std=None, orthogonalise=False):
     r"""Check that X has full column rank; return ``(R, G)`` with :math:`R^\top R = G = X^\top X`.
 
     Fast path: :math:`G = X^\top X` (one syrk) and its Cholesky factor. With the columns scaled to
@@ -514,24 +642,40 @@ def _full_rank_factor(X, names, G=None, data_tol=0.0, std=None):
     that, the smallest singular value of the column-normalised X is above
     :math:`\sqrt{kn\varepsilon}`, far above the QR tolerance of :func:`_check_rank`, so the QR
     verdict would be "full rank" too. Otherwise (a zero column, a nearly collinear design) the
-    verdict comes from the QR of X as before: the Gram matrix cannot resolve singular values
-    below about :math:`\sqrt{\varepsilon}`. The QR of a tall X costs as much as 6-12 Newton
-    iterations, which is why it is not the default.
+    verdict comes from the QR of X: the Gram matrix cannot resolve singular values below about
+    :math:`\sqrt{\varepsilon}`. The QR of a tall X costs as much as 6-12 Newton iterations, which is
+    why it is not the default.
+
+    With ``orthogonalise=True`` (the GLM fitters) the fast path further requires the smallest
+    eigenvalue to exceed ``_GRAM_LAMBDA_MIN`` (condition number of the column-normalised X below
+    1e4); for a full-rank X beyond that, it returns ``(R, G, Z, std)`` with the orthonormal
+    :math:`Z = X R^{-1}\sqrt n` (whose Gram matrix is :math:`nI`) and ``std`` extended by
+    :math:`R^{-1}\sqrt n`, so that Newton's Gram matrices lose no digits to the collinearity.
     """
     n, k = X.shape
     if G is None:
         G = _gram(X)
     d = np.sqrt(np.diag(G))
-    if np.all(d > 0):
+    floor = max(2 * k * n * _EPS, (2 * data_tol) ** 2, _GRAM_LAMBDA_MIN if orthogonalise else 0.0)
+    if np.all(d > 0) and np.all(np.isfinite(G)):
         lam_min = np.linalg.eigvalsh(G / np.outer(d, d))[0]
-        if lam_min > 2 * k * n * _EPS and lam_min > (2 * data_tol) ** 2:
+        if lam_min > floor:
             try:
-                return linalg.cholesky(G), G
+                R = linalg.cholesky(G)
+                return (R, G, X, std) if orthogonalise else (R, G)
             except linalg.LinAlgError:
                 pass
     R = np.linalg.qr(X, mode="r")
-    _check_rank(R, n, names, data_tol, std)
-    return R, G
+    rcond = _check_rank(R, n, names, data_tol, std)
+    if not orthogonalise:
+        return R, G
+    if rcond >= np.sqrt(_GRAM_LAMBDA_MIN):
+        return R, G, X, std
+    if std is None:
+        std = _identity_standardisation(k)
+    Z, std = _orthogonalise(X, R, std)
+    G = _gram(Z)
+    return linalg.cholesky(G), G, Z, std
 
 
 def _newton_step(g, H):
@@ -800,8 +944,11 @@ def fit_linear(X, y, *, param_names=None):
         If X is not a finite 2-D array, y not a finite 1-D array of matching length, or X is
         rank-deficient (then :math:`\beta` is not identifiable).
     NoFiniteMLEError
-        If y lies (up to rounding) in the column space of X, e.g. when n = k: then
-        :math:`\hat\sigma^2 = 0` and the likelihood is unbounded.
+        If y lies in the column space of X up to the rounding of the data, e.g. when n = k: then
+        :math:`\hat\sigma^2 = 0` and the likelihood is unbounded. "Up to rounding" means a residual
+        norm at most :math:`2\varepsilon(\lVert y\rVert + \sum_j |\hat\beta_j|\lVert x_j\rVert)`
+        (a constant column left out of the sum): each entry is known to a relative
+        :math:`\varepsilon/2`, so a residual that small could be rounding alone.
 
     Notes
     -----
@@ -833,24 +980,35 @@ def fit_linear(X, y, *, param_names=None):
     """
     Xa, ya, names = _prepare(X, y, param_names)
     n, k = Xa.shape
-    # One Householder QR of the augmented [X | y] (see _qr_augmented). Its R also gives
-    # [X | y]'[X | y] = R'R, from which _linear_standardisation decides whether a column (or y)
-    # has an offset large against its spread; only then is the QR repeated on the standardised
-    # [Z | y~] (filled into the same kind of column-major copy: still one copy of X).
-    shift, scale = np.zeros(k + 1), np.ones(k + 1)
-    R_aug, _ = _qr_augmented(Xa, ya, shift, scale)
-    constants = _constant_columns(Xa)
-    shift, scale, norms = _linear_standardisation(Xa, ya, R_aug, constants)
-    standardised = bool(shift.any() or np.any(scale != 1.0))
+    # One Householder QR of the augmented [X | y] (see _qr_augmented). Its R also gives X'X = R'R,
+    # from which _standardise decides (as for the GLM fitters) whether X must be centred or rescaled;
+    # y is centred too when the constant vector lies in the column space and y's mean exceeds 4 of its
+    # standard deviations. Only then is the QR repeated on the standardised [Z | y~] (one more copy).
+    # Entries near the float64 limits can overflow inside LAPACK's Householder updates: then (R not
+    # finite) the QR is redone on the standardised design, whose columns are rescaled by powers of two.
+    ymax = float(np.max(np.abs(ya)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        R_aug, _ = _qr_augmented(Xa, ya)
+        G = R_aug[:k, :k].T @ R_aug[:k, :k]
+        G = (G + G.T) / 2
+    if np.all(np.isfinite(R_aug)):
+        Z, std, _ = _standardise(Xa, G)
+    else:
+        Z, std, _ = _standardise(Xa)
+    sy0 = float(_pow2(ymax)) if not (2.0**-_SAFE_EXPONENT < ymax < 2.0**_SAFE_EXPONENT) else 1.0
+    y0 = ya / sy0 if sy0 != 1.0 else ya
+    m0 = float(np.mean(y0))
+    centre_y = std.ones is not None and m0**2 > _CENTRE_RATIO**2 * (float(np.mean(y0 * y0)) - m0**2)
+    standardised = std.active or centre_y or sy0 != 1.0 or not np.all(np.isfinite(R_aug))
+    m_y = m0 * sy0 if centre_y else 0.0
+    s_y = 1.0
     if standardised:
-        R_aug, scale = _qr_augmented(Xa, ya, shift, scale, unit_rms=True)
+        ycol = (ya - m_y) / sy0
+        s_y = np.float64(sy0) * _pow2(np.linalg.norm(ycol) / np.sqrt(n))  # numpy float: overflows to inf, never raises
+        R_aug, _ = _qr_augmented(Z, (ya - m_y) / s_y)
+    del Z
     R, qty = R_aug[:k, :k], R_aug[:k, k]
-    const = constants[0] if constants else None
-    std = _Standardisation(
-        shift[:k], scale[:k], const, float(Xa[0, const]) if constants else 1.0, norms[:k] / np.sqrt(n)
-    )
-    data_tol = _data_tol(norms[:k], np.linalg.norm(R, axis=0) * scale[:k]) if shift.any() else 0.0
-    _check_rank(R, n, names, data_tol, std if standardised else None)
+    _check_rank(R, n, names, std.data_tol, std)
     gamma = linalg.solve_triangular(R, qty)
     if n == k:
         rss = 0.0
@@ -858,36 +1016,50 @@ def fit_linear(X, y, *, param_names=None):
         resid = ya - Xa @ gamma
         rss = float(resid @ resid)
     else:
-        # |R_aug[k, k]| is the norm of the residual of the standardised problem
-        rss = float(R_aug[k, k]) ** 2
-    Rinv = linalg.solve_triangular(R, np.eye(k))
-    cov = (rss / n) * (Rinv @ Rinv.T)
+        rss = float(R_aug[k, k]) ** 2  # |R_aug[k, k]| is the norm of the residual of the standardised problem
     if standardised:
-        # y = m_y + s_y y~ and y~ = Z gamma + e:  y = Z (s_y gamma + m_y / z_c e_c) + s_y e
-        gamma = scale[k] * gamma
-        if const is not None:
-            gamma[const] += shift[k] * scale[const] / std.const_value
-        B = std.matrix()
-        beta = B @ gamma
-        with np.errstate(over="ignore", invalid="ignore"):
-            cov = scale[k] ** 2 * (B @ cov @ B.T)
-        _check_finite_cov(cov, names)
-        rss = rss * scale[k] ** 2
+        # y = m_y 1 + s_y y~, y~ = Z gamma~ + e and 1 = Z a:  y = Z (s_y gamma~ + m_y a) + s_y e
+        gamma_y = s_y * gamma
+        if centre_y:
+            gamma_y = gamma_y + m_y * std.ones
+        beta = std.params(gamma_y)
     else:
         beta = gamma
-    # A residual below the rounding of the data themselves (each y_i and x_ij known to a relative
-    # eps) is zero: in the original units, and column by column (so a change of units leaves it alone).
-    rounding = 8 * _EPS * np.sqrt(n) * (norms[k] + float(norms[:k] @ np.abs(beta)))
-    if n == k or np.sqrt(rss) <= rounding:
+    # A residual below the rounding of the data themselves is zero: each y_i and x_ij is known to a
+    # relative eps/2, so X beta - y is known to about eps (|y| + sum_j |beta_j| |x_j|) in norm (2x that
+    # here); a constant column is left out, as its rounding is the same in every row and absorbed by its
+    # coefficient. Compared in the units of y / s_y (no overflow), column by column, so offsets and
+    # units leave the verdict alone (the rounding of a column with offset m is eps |m|, not eps |x - m|).
+    rounding_rms = std.rms.copy()
+    if std.const is not None:
+        rounding_rms[std.const] = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        size = float(np.linalg.norm(ya / s_y)) + float(np.abs(beta) @ (rounding_rms / s_y)) * np.sqrt(n)
+    rounding = 2 * _EPS * size
+    if n == k or (np.isfinite(size) and np.sqrt(rss) <= rounding):
+        with np.errstate(over="ignore"):
+            rss_y = rss if not standardised else float(rss * s_y**2)
         why = f"n = k = {n}: the fit interpolates the data" if n == k else "y lies in the column space of X"
         raise NoFiniteMLEError(
-            f"{why} (residual sum of squares {rss:.3g}, zero up to rounding), so sigma2_hat = RSS/n = 0 "
+            f"{why} (residual sum of squares {rss_y:.3g}, zero up to rounding), so sigma2_hat = RSS/n = 0 "
             "and the Gaussian log-likelihood is unbounded above: no finite MLE of sigma2 exists "
             "(need noise, or more observations than columns)"
         )
+    Rinv = linalg.solve_triangular(R, np.eye(k))
+    cov = (rss / n) * (Rinv @ Rinv.T)
+    with np.errstate(over="ignore"):
+        cov = std.cov(cov * s_y**2, names) if standardised else std.cov(cov, names)
+        if standardised:
+            rss = float(rss * s_y**2)
+    if standardised:
+        if not np.isfinite(rss):
+            raise DataError(
+                "the residual sum of squares exceeds the float64 range (about 1.8e308) in the units of y: "
+                "express y in other units (e.g. divide by 1e100)"
+            )
     sigma2 = rss / n
     loglik = -0.5 * n * (np.log(2 * np.pi * sigma2) + 1.0)
-    x_shift = shift[:k]
+    x_shift = std.shift
 
     def negloglik(params):
         r = ya - _shifted_matvec(Xa, x_shift, np.asarray(params, dtype=float))
@@ -907,54 +1079,20 @@ def fit_linear(X, y, *, param_names=None):
     )
 
 
-def _qr_augmented(Xa, ya, shift, scale, unit_rms=False):
-    r"""R of the Householder QR of :math:`[(X - m)/s \mid (y - m_y)/s_y]` (shift and scale of length k + 1).
+def _qr_augmented(Z, ycol):
+    r"""R of the Householder QR of :math:`[Z \mid y]`, shape (k + 1, k + 1).
 
     One column-major copy of the data (LAPACK wants that storage), factorised in place by LAPACK's
     geqrf: scipy's ``qr(mode="r")`` would return an n x (k+1) triangle of zeros, and the thin Q
-    is never formed. With ``unit_rms`` each column is further divided by the power of two nearest
-    to its root mean square (exact). Returns ``(R, scale)``, the latter the total column scales.
+    is never formed.
     """
-    n, k = Xa.shape
+    n, k = Z.shape
     aug = np.empty((n, k + 1), order="F")
-    aug[:, :k], aug[:, k] = Xa, ya
-    if shift.any():
-        aug -= shift
-    if np.any(scale != 1.0):
-        aug /= scale
-    if unit_rms:
-        s = _pow2(np.linalg.norm(aug, axis=0) / np.sqrt(n))
-        aug /= s
-        scale = scale * s
+    aug[:, :k], aug[:, k] = Z, ycol
     qr, _, _, info = linalg.lapack.dgeqrf(aug, overwrite_a=True)
     if info != 0:  # pragma: no cover - only for invalid arguments, which cannot happen here
         raise RuntimeError(f"LAPACK dgeqrf failed with info = {info}")
-    return np.triu(qr[: k + 1]), scale
-
-
-def _linear_standardisation(Xa, ya, R_aug, constants):
-    r"""Shift, scale (length k + 1, the last for y; zeros / ones if not needed) and column norms for fit_linear.
-
-    From :math:`G = R^\top R = [X \mid y]^\top [X \mid y]`: if G is out of the safe range, every
-    column is first rescaled by a power of two of its largest entry (and G recomputed); with a constant
-    column, the columns (and y) whose mean exceeds ``_CENTRE_RATIO`` standard deviations are centred.
-    """
-    n, k = Xa.shape
-    with np.errstate(over="ignore", invalid="ignore"):
-        G = R_aug.T @ R_aug
-    scale = np.ones(k + 1)
-    if not _safe_gram(G, n, lambda j: Xa[:, j] if j < k else ya):
-        with np.errstate(over="ignore"):
-            scale = _pow2(np.append(np.max(np.abs(Xa), axis=0), np.max(np.abs(ya))))
-        R0, _ = _qr_augmented(Xa, ya, np.zeros(k + 1), scale)
-        G = R0.T @ R0
-    shift = np.zeros(k + 1)
-    if constants:
-        m = _centring_shift(G, constants, n, float(Xa[0, constants[0]]) / scale[constants[0]])
-        shift = m * scale
-    with np.errstate(over="ignore"):
-        norms = np.sqrt(np.abs(np.diag(G))) * scale  # of the columns of [X | y], original units
-    return shift, scale, norms
+    return np.triu(qr[: k + 1]), None
 
 
 def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
@@ -1040,7 +1178,7 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     # Newton, the rank check and the separation LP all run on the well-conditioned Z (X itself unless
     # a column has a large offset or an extreme scale); the results are mapped back exactly.
     Z, std, gram = _standardise(Xa)
-    R, gram = _full_rank_factor(Z, names, gram, std.data_tol, std)
+    R, gram, Z, std = _full_rank_factor(Z, names, gram, std.data_tol, std, orthogonalise=True)
 
     if ya.min() == ya.max():
         label = int(ya[0])
@@ -1079,9 +1217,13 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
 
     def working(eta):
         m, z = _margins(eta)
-        inv = 1.0 / (1.0 + z)
+        inv = np.add(1.0, z)
+        np.reciprocal(inv, out=inv)
         z_inv = z * inv
-        return s * np.where(m >= 0, z_inv, inv), z_inv * inv
+        r = np.where(m >= 0, z_inv, inv)
+        r *= s
+        z_inv *= inv  # the weight, in place (fewer n-vectors alive at once)
+        return r, z_inv
 
     def strictly_separated(eta):
         # every margin s_i x_i'beta > 0: beta itself separates the classes (complete separation)
@@ -1138,8 +1280,9 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Raises
     ------
     DataError
-        If a count is negative or not an integer, X or y contain NaN/inf, shapes do not match, the
-        input is empty or X is not 2-D, or X is rank-deficient.
+        If a count is negative, not an integer or above :math:`2^{53}` (where float64 stops
+        representing every integer), X or y contain NaN/inf, shapes do not match, the input is empty
+        or X is not 2-D, or X is rank-deficient.
     NoFiniteMLEError
         If the log-likelihood has no finite maximiser: some direction b leaves every positive
         count's fitted mean unchanged while driving the fitted means of zero counts to 0 (for
@@ -1160,7 +1303,18 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
         \nabla\ell = X^\top(y - \mu), \quad
         \nabla^2\ell = -X^\top \operatorname{diag}(\mu) X.
 
-    Newton starts from one weighted least-squares step with :math:`\mu_0 = (y + \bar y)/2` and
+    The log-likelihood is evaluated without cancellation (counts of 1e12 make :math:`y_i\eta_i` and
+    :math:`e^{\eta_i}` both about 3e13 for a difference of order 1) as
+
+    .. math::
+
+        \ell = -\sum_i y_i\,\varphi(\eta_i - \log y_i) - \sum_{y_i = 0} e^{\eta_i}
+               + \sum_i \bigl[y_i\log y_i - y_i - \log y_i!\bigr], \qquad
+        \varphi(t) = e^t - 1 - t \ge 0,
+
+    minus half the deviance plus the saturated log-likelihood, with :math:`\varphi` via ``expm1``
+    and the last sum by Stirling's series from :math:`y_i = 20` on; step-halving uses the first two
+    sums. Newton starts from one weighted least-squares step with :math:`\mu_0 = (y + \bar y)/2` and
     halves steps that do not increase :math:`\ell` (including steps whose :math:`e^{\eta}`
     overflows). Existence is certified by a linear program, run only on a symptom of divergence,
     as in :func:`fit_logistic`.
@@ -1180,8 +1334,14 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
     n, k = Xa.shape
+    if ya.max() > _MAX_COUNT:
+        raise DataError(
+            f"y contains the count {ya.max():.6g}, above 2**53 (about 9.0e15), where float64 no longer "
+            "represents every integer (nor can it hold the information matrix for long): counts must be "
+            "<= 2**53; for such large counts use a continuous model, e.g. fit_linear on log counts"
+        )
     Z, std, gram = _standardise(Xa)  # as in fit_logistic
-    R, _ = _full_rank_factor(Z, names, gram, std.data_tol, std)
+    R, gram, Z, std = _full_rank_factor(Z, names, gram, std.data_tol, std, orthogonalise=True)
 
     if not ya.any():
         const = std.const
@@ -1192,26 +1352,45 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
             )
         _raise_no_poisson_mle(Z, ya, names, std)
 
-    log_fact = float(np.sum(special.gammaln(ya + 1.0)))
+    # The log-likelihood as  sum_i -y_i phi(eta_i - log y_i) - sum_{y_i = 0} mu_i + C  with
+    # phi(t) = e^t - 1 - t >= 0 (minus half the deviance) and C = sum_i [y_i log y_i - y_i - log y_i!]:
+    # no cancellation between y_i eta_i and e^eta_i (1e12 counts lost ~0.6 of the log-likelihood to
+    # it, and step-halving then stalled near the optimum). phi via expm1; C via Stirling's series.
+    const = _poisson_saturated_loglik(ya)
+    logy = np.log(np.where(ya > 0, ya, 1.0))
+    zero = (ya == 0).astype(float)
+    last = {"eta": None}
+
+    def _mu(eta):
+        if last["eta"] is not eta:
+            with np.errstate(over="ignore"):
+                last.update(eta=eta, mu=np.exp(eta))
+        return last["mu"]
+
+    has_zero = bool(zero.any())
+
+    def half_deviance(eta):
+        mu = _mu(eta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            t = np.subtract(eta, logy)
+            phi = np.expm1(t)
+            phi -= t  # in place: two n-vectors in all
+            value = -float(ya @ phi + (zero @ mu if has_zero else 0.0))
+        return value if np.isfinite(value) else -np.inf
 
     def negloglik(params):
         eta = _shifted_matvec(Xa, std.shift, np.asarray(params, dtype=float))
-        with np.errstate(over="ignore"):
-            return float(np.sum(np.exp(eta) - ya * eta) + log_fact)
-
-    def loglik(eta):
-        with np.errstate(over="ignore"):
-            return float(np.sum(ya * eta - np.exp(eta)) - log_fact)
+        return -(half_deviance(eta) + const)
 
     def working(eta):
-        with np.errstate(over="ignore"):
-            mu = np.exp(eta)
+        mu = _mu(eta)
         return ya - mu, mu
 
     beta0 = _poisson_start(Z, ya) if ya.any() else np.zeros(k)
-    if not np.isfinite(loglik(Z @ beta0)):
+    if not (np.all(np.isfinite(beta0)) and np.isfinite(half_deviance(Z @ beta0))):
         beta0 = np.zeros(k)
-    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(Z, loglik, working, beta0, tol, maxiter)
+    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(Z, half_deviance, working, beta0, tol, maxiter)
+    ll = ll + const
     if not converged or _weak_direction_ratio(R, H, ya.mean() if ya.any() else w.mean()) < _WEAK_DIRECTION_RATIO:
         _raise_no_poisson_mle(Z, ya, names, std)
     del Z
@@ -1228,6 +1407,30 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
         niter=niter,
         negloglik=negloglik,
     )
+
+
+_MAX_COUNT = 2.0**53
+# Stirling's series for y log y - y - log y! = -log(2 pi y)/2 - 1/(12 y) + 1/(360 y^3) - ...: from
+# y = 20 on, the terms kept leave an error below 2e-15 (the next is 1/(1188 y^9)).
+_STIRLING_FROM = 20.0
+
+
+def _poisson_saturated_loglik(y):
+    r""":math:`\sum_i [y_i\log y_i - y_i - \log y_i!]` (0 log 0 = 0), the saturated Poisson log-likelihood.
+
+    Each term is small (about :math:`-\tfrac12\log(2\pi y_i)`) although its parts are large (1e13 for
+    counts of 1e12), so it is evaluated without cancellation: directly below ``_STIRLING_FROM``, by
+    Stirling's series above.
+    """
+    small = y < _STIRLING_FROM
+    ys = y[small]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = np.where(ys > 0, ys * np.log(np.where(ys > 0, ys, 1.0)), 0.0) - ys - special.gammaln(ys + 1.0)
+    yl = y[~small]
+    inv = 1.0 / yl
+    inv2 = inv * inv
+    series = -0.5 * np.log(2 * np.pi * yl) - inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
+    return float(np.sum(direct) + np.sum(series))
 
 
 def _poisson_start(X, y):

@@ -116,14 +116,15 @@ def sandwich_cov(scores, hessian):
 def _glm_parts(X, y, beta, family, eta=None):
     if eta is None:
         eta = X @ beta
-    if family == "poisson":
-        mu = np.exp(eta)
-        return (y - mu), mu
-    if family == "logistic":
-        p = special.expit(eta)
-        return (y - p), p * (1 - p)
-    resid = y - eta  # linear: sigma^2 cancels in the sandwich, so use sigma^2 = 1
-    return resid, np.ones_like(resid)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if family == "poisson":
+            mu = np.exp(eta)
+            return (y - mu), mu
+        if family == "logistic":
+            p = special.expit(eta)
+            return (y - p), p * (1 - p)
+        resid = y - eta  # linear: sigma^2 cancels in the sandwich, so use sigma^2 = 1
+        return resid, np.ones_like(resid)
 
 
 def glm_sandwich_cov(X, y, params, family):
@@ -150,8 +151,11 @@ def glm_sandwich_cov(X, y, params, family):
     Raises
     ------
     DataError
-        If `family` is unknown, or `X`, `y`, `params` have incompatible shapes or non-finite
-        entries.
+        If `family` is unknown; `X`, `y` or `params` are not real, finite arrays of matching shapes
+        (validated as by the fitters: complex, string, masked or empty input, fewer rows than
+        columns); `y` is outside the family's support (labels 0/1, counts); `X` is rank-deficient
+        (the fitters' rank rule: the coefficients, and so their covariance, are not identifiable);
+        or the fitted means or weights at `params` are not finite and positive.
 
     Notes
     -----
@@ -159,6 +163,11 @@ def glm_sandwich_cov(X, y, params, family):
     (:math:`\mu_i` for Poisson, :math:`\mu_i(1-\mu_i)` for logistic, 1 for linear),
 
     .. math:: \widehat{\operatorname{Cov}}(\hat\beta) = (X^\top W X)^{-1}\Bigl(\sum_i (y_i-\hat\mu_i)^2 x_i x_i^\top\Bigr)(X^\top W X)^{-1}.
+
+    As in the fitters, the sandwich is computed on the standardised design :math:`Z = XT` (centred
+    where the constant vector lies in the column space, orthonormalised when ill-conditioned) and
+    mapped back as :math:`T\,\widehat{\operatorname{Cov}}_Z T^\top`, which is exact: with
+    :math:`X = ZT^{-1}` the scores are :math:`T^{-\top}s_Z` and the Hessian :math:`T^{-\top}H_ZT^{-1}`.
 
     For the linear model the noise variance cancels and this is White's
     heteroskedasticity-consistent estimator :math:`(X^\top X)^{-1} X^\top \operatorname{diag}(e_i^2) X (X^\top X)^{-1}`.
@@ -178,28 +187,49 @@ def glm_sandwich_cov(X, y, params, family):
     array([[ 0.0229, -0.0127],
            [-0.0127,  0.0128]])
     """
+    from ._validate import check_support, is_count
+    from .regression import _as_real_array, _full_rank_factor, _prepare, _shifted_matvec, _standardise, _weighted_gram
+
     if not isinstance(family, str) or family not in _FAMILIES:
         raise DataError(f"family must be one of {_FAMILIES}, got {family!r}")
-    Xa = _as_matrix(X, "X")
-    if Xa.ndim != 2:
-        raise DataError(f"X must be a 2-D design matrix of shape (n, k), got shape {Xa.shape}")
+    Xa, ya, names = _prepare(X, y, None)
     n, k = Xa.shape
-    ya = _as_matrix(y, "y")
-    if ya.shape != (n,):
-        raise DataError(f"y must be 1-D with one entry per row of X (n = {n}), got shape {ya.shape}")
-    beta = _as_matrix(getattr(params, "params", params), "params")
+    if family == "logistic":
+        check_support(ya, (ya == 0) | (ya == 1), "Logistic-regression", "labels 0 or 1 (booleans are accepted)", name="y")
+    elif family == "poisson":
+        check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
+    raw = getattr(params, "params", params)
+    if raw is None:
+        raise DataError(
+            f"params must be the {k} fitted coefficients (an array of shape ({k},), or a fitted result with a "
+            "params attribute such as fit_poisson(X, y)), got None"
+        )
+    beta = _as_real_array(raw, "params")
     if beta.shape != (k,):
         raise DataError(f"params must have shape ({k},) to match the {k} columns of X, got shape {beta.shape}")
-    # As the fitters do: on the well-conditioned Z = (X - offsets) / scales (X itself for ordinary
-    # designs), then mapped back. With X = Z A the scores are A' s_Z and the Hessian A' H_Z A, so the
-    # sandwich is exactly B Sandwich_Z B' with B = A^-1; computed on X directly it would be off by
-    # 1.5 % for a logistic slope whose regressor has a 1e7 offset.
-    from .regression import _shifted_matvec, _standardise
-
-    Z, std, _ = _standardise(Xa)
+    if not np.all(np.isfinite(beta)):
+        raise DataError(f"params must be finite, got {beta.tolist()}")
+    # As the fitters do: on the well-conditioned Z = X T (X itself for ordinary designs), with the same
+    # rank rule (a non-identifiable design has no covariance), then mapped back exactly.
+    Z, std, G = _standardise(Xa)
+    _, _, Z, std = _full_rank_factor(Z, names, G, std.data_tol, std, orthogonalise=True)
     resid, w = _glm_parts(Xa, ya, beta, family, eta=_shifted_matvec(Xa, std.shift, beta))
-    hessian = (Z * w[:, None]).T @ Z
-    return std.cov(sandwich_cov(resid[:, None] * Z, (hessian + hessian.T) / 2))
+    if not (np.all(np.isfinite(resid)) and np.all(np.isfinite(w))):
+        raise DataError(
+            f"the fitted means at params are not finite (exp(X @ params) overflows; largest |X @ params| is "
+            f"{np.max(np.abs(_shifted_matvec(Xa, std.shift, beta))):.3g}): params are not the fit of this model "
+            "to these data"
+        )
+    hessian = _weighted_gram(Z, w)
+    try:
+        linalg.cholesky(hessian)
+    except linalg.LinAlgError:
+        raise DataError(
+            f"the information X'WX at params is singular: the {family} weights (variance function) vanish on "
+            "too many observations (fitted probabilities of exactly 0 or 1, or fitted means of 0), so params "
+            "cannot be a finite maximum-likelihood estimate for these data"
+        ) from None
+    return std.cov(sandwich_cov(resid[:, None] * Z, hessian), names)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def test_sandwich_bad_input(scores, hessian, message):
     [
         (np.ones((3, 2)), np.ones(3), np.zeros(2), "gamma", "family must be one of"),
         (np.ones(3), np.ones(3), np.zeros(1), "poisson", r"X must be a 2-D design matrix"),
-        (np.ones((3, 2)), np.ones(4), np.zeros(2), "poisson", r"y must be 1-D with one entry per row of X \(n = 3\)"),
+        (np.ones((3, 2)), np.ones(4), np.zeros(2), "poisson", r"X has 3 rows but y has 4 entries"),
         (np.ones((3, 2)), np.ones(3), np.zeros(3), "logistic", r"params must have shape \(2,\)"),
     ],
 )
