@@ -20,7 +20,7 @@ Two steps:
 2. **Chapters.** For each setting, ``pytest --nbval`` over the notebooks in a subprocess with that
    environment; failures are collected from its JUnit XML and printed per cell.
 
-Options: ``--settings NAME ...`` (default: all), ``--probe-only``, notebooks as positional
+Options: ``--settings NAME ...`` (default: the two of ``DEFAULT_SETTINGS``), ``--probe-only``, notebooks as positional
 arguments (default: ``chapters/*.ipynb``). Exit status 1 if a probe or a cell failed.
 """
 
@@ -55,6 +55,10 @@ SETTINGS = {
     },
     "nehalem-avx2-torch": {"OPENBLAS_CORETYPE": "Nehalem", "ATEN_CPU_CAPABILITY": "avx2", **TWO_THREADS},
 }
+# What `make portability` (and CI) runs: the two settings that between them move every variable off
+# this machine's default path. The third (torch's AVX2 kernels; on this machine it changes only
+# log_softmax among the probes) is there for `--settings nehalem-avx2-torch`.
+DEFAULT_SETTINGS = ["sandybridge-1thread", "prescott-scalar-torch"]
 
 PROBE = r"""
 import hashlib, json
@@ -168,7 +172,7 @@ def run_setting(name, extra, notebooks):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="default: chapters/*.ipynb")
-    parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=sorted(SETTINGS))
+    parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=DEFAULT_SETTINGS)
     parser.add_argument("--probe-only", action="store_true")
     parser.add_argument("--skip-probe", action="store_true", help="do not probe the variables first")
     args = parser.parse_args(argv)
