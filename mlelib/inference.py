@@ -333,8 +333,13 @@ def profile_negloglik(negloglik, params, index, values, cov=None):
     return np.array([prof(v) for v in vals.ravel()]).reshape(vals.shape)
 
 
-def _endpoint(g, centre, step, direction, xtol, max_doublings=60):
-    """Walk from `centre` until g changes sign (brentq) or the parameter space ends (bisection)."""
+def _endpoint(g, centre, step, direction, tol, max_doublings=60):
+    """Walk from `centre` until g changes sign (brentq) or the parameter space ends (bisection).
+
+    `tol` is an absolute tolerance on the parameter, already scaled to the parameter (see
+    :func:`profile_likelihood_interval`): a fixed absolute tolerance would be meaningless for a
+    parameter of size 1e-9 or 1e9.
+    """
     inside = centre
     for _ in range(max_doublings):
         trial = centre + direction * step
@@ -342,18 +347,20 @@ def _endpoint(g, centre, step, direction, xtol, max_doublings=60):
         if not np.isfinite(val):
             # outside the parameter space: locate its edge between `inside` and `trial`
             outside = trial
-            while abs(outside - inside) > xtol * max(1.0, abs(inside)):
+            while abs(outside - inside) > max(tol, 4 * np.finfo(float).eps * abs(inside)):
                 mid = 0.5 * (inside + outside)
+                if mid == inside or mid == outside:
+                    break
                 gm = g(mid)
                 if not np.isfinite(gm):
                     outside = mid
                 elif gm >= 0:
-                    return optimize.brentq(g, inside, mid, xtol=xtol * max(1.0, abs(mid)), rtol=1e-12)
+                    return optimize.brentq(g, inside, mid, xtol=tol, rtol=1e-12)
                 else:
                     inside = mid
             return inside
         if val >= 0:
-            return optimize.brentq(g, inside, trial, xtol=xtol * max(1.0, abs(trial)), rtol=1e-12)
+            return optimize.brentq(g, inside, trial, xtol=tol, rtol=1e-12)
         inside = trial
         step *= 2.0
     warnings.warn(
@@ -363,6 +370,23 @@ def _endpoint(g, centre, step, direction, xtol, max_doublings=60):
         stacklevel=3,
     )
     return direction * np.inf
+
+
+def _curvature_scale(f, params, j):
+    """1 / sqrt(d^2 f / d theta_j^2) at the MLE (the conditional standard error), or NaN."""
+
+    def fj(t, params=params, j=j):
+        z = params.copy()
+        z[j] = t[0]
+        return f(z)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            h = float(numerical_hessian(fj, [params[j]])[0, 0])
+    except (ValueError, ArithmeticError):
+        return np.nan
+    return 1.0 / np.sqrt(h) if np.isfinite(h) and h > 0 else np.nan
 
 
 def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=None, xtol=1e-10):
@@ -385,7 +409,9 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
     which : int or sequence of int, optional
         Positions (0..k-1, distinct) of the parameters to give intervals for (default: all).
     xtol : float, default 1e-10
-        Relative tolerance of the limits.
+        Tolerance of the limits relative to the parameter's scale, :math:`\max(|\hat\theta_j|,
+        \mathrm{SE}_j)` (the SE from `cov`, else from the curvature of `negloglik` along
+        :math:`\theta_j`): the limits are equivariant under a change of units of the parameter.
 
     Returns
     -------
@@ -448,13 +474,19 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
         prof = _Profile(negloglik, params, cov, j)
         base = min(nll0, prof(params[j])) if k > 1 else nll0
         se = np.sqrt(cov[j, j]) if cov is not None and np.isfinite(cov[j, j]) and cov[j, j] > 0 else np.nan
-        step = se if np.isfinite(se) else 0.1 * max(1.0, abs(params[j]))
+        if not np.isfinite(se):
+            se = _curvature_scale(f, params, j)
+        step = se if np.isfinite(se) else 0.1 * (abs(params[j]) if params[j] != 0 else 1.0)
+        # the tolerance is relative to the parameter's own scale (its SE, or |theta_j|), so that the
+        # limits are equivariant under a change of units of the parameter
+        scale = max(abs(params[j]), se) if np.isfinite(se) else step / 0.1
+        tol = xtol * scale
 
         def g(psi, prof=prof, base=base):
             return 2.0 * (prof(psi) - base) - cut
 
-        lo = _endpoint(g, params[j], step, -1.0, xtol)
-        hi = _endpoint(g, params[j], step, +1.0, xtol)
+        lo = _endpoint(g, params[j], step, -1.0, tol)
+        hi = _endpoint(g, params[j], step, +1.0, tol)
         if prof.failed:
             warnings.warn(
                 f"the inner optimisation of the profile for parameter {j} did not converge at "
