@@ -77,7 +77,7 @@ class DeltaResult:
         """
         if not (isinstance(alpha, (int, float, np.floating)) and 0 < alpha < 1):
             raise DataError(f"alpha must be a number in (0, 1), got {alpha!r}")
-        half = stats.norm.ppf(1 - alpha / 2) * self.bse
+        half = stats.norm.isf(alpha / 2) * self.bse
         return np.column_stack([self.estimate - half, self.estimate + half])
 
     def __repr__(self):
