@@ -237,7 +237,8 @@ def delta_method(res, g, *, jac=None, step=None):
     if zero_rows.size:
         warnings.warn(
             f"the Jacobian of g is zero in row(s) {zero_rows.tolist()} at params = {params.tolist()}: g is "
-            "stationary there, so the first-order delta method gives standard error 0",
+            "stationary there (or its changes are below the rounding of its value), so the first-order delta "
+            "method gives standard error 0",
             RuntimeWarning,
             stacklevel=2,
         )
