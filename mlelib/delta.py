@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ._validate import real_output
 from .errors import DataError
 from .numdiff import numerical_gradient
 
@@ -109,7 +110,9 @@ def _value(g, theta):
     except (ValueError, ArithmeticError) as exc:
         raise DataError(f"g raised {type(exc).__name__} at params = {theta.tolist()}: {exc}") from exc
     try:
-        out = np.asarray(raw, dtype=float)
+        out = real_output(raw, "g")
+    except DataError:
+        raise
     except (TypeError, ValueError):
         raise DataError(f"g must return a number or a 1-D array of numbers, got {raw!r}") from None
     if out.ndim > 1:

@@ -41,7 +41,7 @@ import warnings
 
 import numpy as np
 
-from ._validate import as_parameter_vector, check_callable, to_float
+from ._validate import as_parameter_vector, check_callable, real_output, to_float
 from .errors import DataError
 
 __all__ = ["numerical_gradient", "numerical_hessian"]
@@ -54,10 +54,7 @@ _MAX_RUNGS = 60  # the ladder of steps spans at most 2^60 (see _ladder)
 
 
 def _scalar(value):
-    raw = np.asarray(value)
-    if np.iscomplexobj(raw):
-        raise DataError(f"f must return a real number; got the complex value {raw.ravel()[:1].tolist()}")
-    arr = np.asarray(raw, dtype=float)
+    arr = real_output(value, "f")
     if arr.size != 1:
         raise ValueError(f"f must return a scalar, got an array of shape {arr.shape}")
     return float(arr.reshape(()))
