@@ -54,3 +54,15 @@ def test_delta_method_with_a_large_offset_in_g():
     # closed form: se = |g'| * sd = 0.01 * 2
     assert_allclose(delta_method(res, lambda t: 1e15 + 0.01 * t[0]).bse, [0.02], rtol=1e-6)
     assert_allclose(delta_method(res, lambda t: 1e15 + 0.01 * t[0] ** 2).bse, [0.08], rtol=1e-6)
+
+
+def test_fit_does_not_claim_convergence_when_derivatives_are_unresolved():
+    """A negloglik whose changes near its minimum are below the rounding of its value (1e9 + 1e-4 cos t,
+    minimum at pi) has derivatives that rounding decides: fit warns and says converged=False."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit(lambda t: 1e9 + 1e-4 * np.cos(t[0]), [3.0])
+    assert not res.converged
+    messages = [str(w.message) for w in caught]
+    assert any("large compared with its changes" in m for m in messages)
+    assert any(m.startswith("fit did not converge") for m in messages)
