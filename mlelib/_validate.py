@@ -29,6 +29,13 @@ def to_float(x, name="x"):
     to float64 first. Complex input is refused (its imaginary part would be dropped silently), as are
     strings, dates, ``None`` and ragged nested lists.
     """
+    if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):
+        masked = int(np.ma.count_masked(x))
+        raise DataError(
+            f"{name} is a numpy masked array with {masked} masked entr{'y' if masked == 1 else 'ies'}: they "
+            "would silently be used with their underlying values; drop them first (e.g. "
+            f"{name}.compressed()) or fill them explicitly ({name}.filled(value))"
+        )
     if _is_tensor(x):
         if x.is_complex():
             raise DataError(f"{name} must be real; got a complex tensor of dtype {x.dtype}")
@@ -104,6 +111,22 @@ def as_parameter_vector(x, name="x"):
     return arr
 
 
+def real_output(raw, name, dtype=float):
+    """The value returned by a user callable `name` as a float array; :class:`DataError` if complex.
+
+    ``np.asarray(z, dtype=float)`` would drop an imaginary part with only a ``ComplexWarning``.
+    """
+    if (_is_tensor(raw) and raw.is_complex()) or np.iscomplexobj(raw) or isinstance(raw, complex):
+        shown = np.asarray(raw.detach().cpu() if _is_tensor(raw) else raw).ravel()[:3].tolist()
+        raise DataError(
+            f"{name} must return real numbers; it returned complex values, e.g. {_show(shown)}; "
+            "return the real part (or the modulus) explicitly if that is what you mean"
+        )
+    if _is_tensor(raw):
+        raw = raw.detach().cpu().double().numpy()
+    return np.asarray(raw, dtype=dtype)
+
+
 def safe_negloglik(negloglik):
     """Wrap -l(theta) for optimisers and root finders: outside the parameter space it is +inf.
 
@@ -115,8 +138,13 @@ def safe_negloglik(negloglik):
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                value = float(np.asarray(negloglik(np.asarray(theta, dtype=float)), dtype=float).reshape(()))
+                raw = negloglik(np.asarray(theta, dtype=float))
         except (ValueError, ArithmeticError):
+            return np.inf
+        arr = real_output(raw, "negloglik")  # complex output is an error, not "outside the space"
+        try:
+            value = float(arr.reshape(()))
+        except ValueError:
             return np.inf
         return value if np.isfinite(value) else np.inf
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ._validate import real_output
 from .errors import DataError
 from .numdiff import numerical_gradient
 
@@ -77,7 +78,7 @@ class DeltaResult:
         """
         if not (isinstance(alpha, (int, float, np.floating)) and 0 < alpha < 1):
             raise DataError(f"alpha must be a number in (0, 1), got {alpha!r}")
-        half = stats.norm.ppf(1 - alpha / 2) * self.bse
+        half = stats.norm.isf(alpha / 2) * self.bse
         return np.column_stack([self.estimate - half, self.estimate + half])
 
     def __repr__(self):
@@ -109,7 +110,9 @@ def _value(g, theta):
     except (ValueError, ArithmeticError) as exc:
         raise DataError(f"g raised {type(exc).__name__} at params = {theta.tolist()}: {exc}") from exc
     try:
-        out = np.asarray(raw, dtype=float)
+        out = real_output(raw, "g")
+    except DataError:
+        raise
     except (TypeError, ValueError):
         raise DataError(f"g must return a number or a 1-D array of numbers, got {raw!r}") from None
     if out.ndim > 1:
@@ -237,7 +240,8 @@ def delta_method(res, g, *, jac=None, step=None):
     if zero_rows.size:
         warnings.warn(
             f"the Jacobian of g is zero in row(s) {zero_rows.tolist()} at params = {params.tolist()}: g is "
-            "stationary there, so the first-order delta method gives standard error 0",
+            "stationary there (or its changes are below the rounding of its value), so the first-order delta "
+            "method gives standard error 0",
             RuntimeWarning,
             stacklevel=2,
         )

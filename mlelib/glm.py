@@ -959,7 +959,7 @@ def fit_glm(
     negloglik = _make_negloglik(fam_fit, Xa, ywork, m, off, ll_scale, firth, nb_free)
     out_names = names + ("alpha",) if nb_free else names
     penalty_txt = ", Firth-penalised" if firth else ""
-    return GLMResult(
+    res = GLMResult(
         params=params,
         cov=cov,
         loglik=loglik,
@@ -983,6 +983,15 @@ def fit_glm(
         mu=mu,
         cov_type=cov_type,
     )
+    # private: what glm_lr_test needs to check that two fits are to the same data and dispersion
+    if scale == "pearson" or (scale is None and fam.free_scale):
+        scale_mode = "estimated"
+    elif scale is None:
+        scale_mode = "unit"
+    else:
+        scale_mode = "fixed"
+    object.__setattr__(res, "_lr_data", {"y": ya, "trials": ta, "offset": off, "scale_mode": scale_mode})
+    return res
 
 
 def _null_deviance(fam, y, m, off, tol, maxiter):
@@ -1056,13 +1065,16 @@ def glm_lr_test(restricted, full):
         :math:`\chi^2_q`, q the number of restrictions :cite:p:`wilks1938large`. When the
         dispersion was estimated (Gaussian, Gamma, ``scale="pearson"``): the F statistic
         :math:`\{(D_r - D_f)/q\}/\hat\phi_f` against :math:`F_{q,\,n-p_f}`
-        :cite:p:`mccullagh1989generalized`.
+        :cite:p:`mccullagh1989generalized`. For a known dispersion passed as a number (``scale=phi``,
+        any family but the negative binomial): :math:`(D_r - D_f)/\phi` against :math:`\chi^2_q`
+        (Gaussian: :math:`(\mathrm{RSS}_r - \mathrm{RSS}_f)/\sigma^2`).
 
     Raises
     ------
     DataError
-        If the fits are not comparable (family, link, n, penalty) or not nested (q < 1, or the
-        restricted fit has the higher log-likelihood).
+        If the fits are not comparable (family, link, n, penalty, y, trials, offset, or the
+        dispersion setting: ``scale="pearson"`` against ``scale=None``, or two different fixed
+        scales) or not nested (q < 1, or the restricted fit has the higher log-likelihood).
 
     Examples
     --------
@@ -1082,14 +1094,48 @@ def glm_lr_test(restricted, full):
                 f"the two fits differ in {attr} ({getattr(restricted, attr)!r} vs {getattr(full, attr)!r}): "
                 "a likelihood-ratio test compares nested models of the same family, link and data"
             )
+    data_r, data_f = getattr(restricted, "_lr_data", None), getattr(full, "_lr_data", None)
+    if data_r is None or data_f is None:
+        raise DataError(
+            "glm_lr_test needs two results of fit_glm (they record y, trials, offset and the dispersion "
+            "setting); a GLMResult built by hand cannot be checked for being a fit to the same data"
+        )
+    for key, what in (("y", "y"), ("trials", "trials"), ("offset", "offset")):
+        a, b = data_r[key], data_f[key]
+        if (a is None) != (b is None) or (a is not None and not np.array_equal(a, b)):
+            raise DataError(
+                f"the two fits were made with different {what} arrays: a likelihood-ratio test compares "
+                f"two models fitted to the same data (same y, trials and offset)"
+            )
+    if data_r["scale_mode"] != data_f["scale_mode"] or (
+        data_f["scale_mode"] == "fixed" and restricted.scale != full.scale
+    ):
+        show = {"estimated": "estimated (scale='pearson' or a free-dispersion family)", "unit": "scale=None (1)",
+                "fixed": "a fixed number"}
+        raise DataError(
+            f"the two fits use different dispersions: restricted {show[data_r['scale_mode']]} "
+            f"(phi = {restricted.scale:.6g}), full {show[data_f['scale_mode']]} (phi = {full.scale:.6g}); "
+            "fit both with the same scale argument"
+        )
     q = full.k - restricted.k
     if q < 1:
         raise DataError(
             f"full has {full.k} parameters and restricted {restricted.k}: the full model must have more "
             "(pass the smaller model first)"
         )
-    estimated_scale = restricted.scale != 1.0 or full.scale != 1.0
-    if estimated_scale and np.isnan(full.alpha):
+    mode = data_f["scale_mode"]
+    if mode == "fixed" and np.isnan(full.alpha):
+        # known dispersion phi: the scaled deviance drop (D_r - D_f)/phi is the LR statistic, chi2_q
+        # (Gaussian: (RSS_r - RSS_f)/sigma^2)
+        drop = restricted.deviance - full.deviance
+        if drop < -1e-8 * max(1.0, full.deviance):
+            raise DataError(
+                f"the restricted fit has the smaller deviance ({restricted.deviance:.6g} < {full.deviance:.6g}): "
+                "the models are not nested"
+            )
+        stat = max(drop, 0.0) / full.scale
+        return LRTestResult(stat, q, float(stats.chi2.sf(stat, q)), "chi2")
+    if mode == "estimated" and np.isnan(full.alpha):
         drop = restricted.deviance - full.deviance
         if drop < -1e-8 * max(1.0, full.deviance):
             raise DataError(

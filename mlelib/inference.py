@@ -54,12 +54,12 @@ def _check_alpha(alpha):
 
 
 def _z(alpha):
-    return stats.norm.ppf(1 - _check_alpha(alpha) / 2)
+    return stats.norm.isf(_check_alpha(alpha) / 2)
 
 
 def _cut(alpha):
     """The likelihood-ratio cut :math:`\\chi^2_{1,1-\\alpha}` on the deviance scale."""
-    return stats.chi2.ppf(1 - _check_alpha(alpha), df=1)
+    return stats.chi2.isf(_check_alpha(alpha), df=1)
 
 
 def _counts(value, name):
@@ -105,16 +105,35 @@ def _u_minus_log1p(u):
     return np.where(small, series, direct)
 
 
+def _phi(u, r):
+    """u - log(r) >= 0 for r = 1 + u > 0, where u and r are each given to full relative precision.
+
+    Near r = 1 the series of u - log1p(u) in u; elsewhere u - log(r). Going through log1p(u) alone
+    loses r when r < eps (1 + u rounds), which moved a limit of 4e-17 to 5.6e-17.
+    """
+    u, r = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(r, dtype=float))
+    near = np.abs(u) < 0.05
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = u - np.log(np.where(near, 1.0, r))
+    return np.where(near, _u_minus_log1p(np.where(near, u, 0.0)), direct)
+
+
 def _interval(lo, hi):
     return np.stack([lo, hi], axis=-1)
 
 
 def _bisect(g, lo, hi, iters=200):
-    """Vectorised bisection for a sign change of `g` on [lo, hi] (g(lo) and g(hi) of opposite signs)."""
+    """Vectorised bisection for a sign change of `g` on [lo, hi] (g(lo) and g(hi) of opposite signs).
+
+    A bracket spanning more than a factor 2 with ``lo > 0`` is split at its geometric mean, so that
+    a root at 1e-70 in [1e-70, 1] is found to full relative precision in ~60 steps (arithmetic
+    halving would need ~280).
+    """
     lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
     g_lo = np.sign(g(lo))
     for _ in range(iters):
-        mid = 0.5 * (lo + hi)
+        geometric = (lo > 0) & (hi > 2 * lo)
+        mid = np.where(geometric, np.sqrt(np.abs(lo)) * np.sqrt(np.abs(hi)), 0.5 * (lo + hi))
         same = np.sign(g(mid)) == g_lo
         lo = np.where(same, mid, lo)
         hi = np.where(same, hi, mid)
@@ -333,8 +352,13 @@ def profile_negloglik(negloglik, params, index, values, cov=None):
     return np.array([prof(v) for v in vals.ravel()]).reshape(vals.shape)
 
 
-def _endpoint(g, centre, step, direction, xtol, max_doublings=60):
-    """Walk from `centre` until g changes sign (brentq) or the parameter space ends (bisection)."""
+def _endpoint(g, centre, step, direction, tol, max_doublings=60):
+    """Walk from `centre` until g changes sign (brentq) or the parameter space ends (bisection).
+
+    `tol` is an absolute tolerance on the parameter, already scaled to the parameter (see
+    :func:`profile_likelihood_interval`): a fixed absolute tolerance would be meaningless for a
+    parameter of size 1e-9 or 1e9.
+    """
     inside = centre
     for _ in range(max_doublings):
         trial = centre + direction * step
@@ -342,18 +366,20 @@ def _endpoint(g, centre, step, direction, xtol, max_doublings=60):
         if not np.isfinite(val):
             # outside the parameter space: locate its edge between `inside` and `trial`
             outside = trial
-            while abs(outside - inside) > xtol * max(1.0, abs(inside)):
+            while abs(outside - inside) > max(tol, 4 * np.finfo(float).eps * abs(inside)):
                 mid = 0.5 * (inside + outside)
+                if mid == inside or mid == outside:
+                    break
                 gm = g(mid)
                 if not np.isfinite(gm):
                     outside = mid
                 elif gm >= 0:
-                    return optimize.brentq(g, inside, mid, xtol=xtol * max(1.0, abs(mid)), rtol=1e-12)
+                    return optimize.brentq(g, inside, mid, xtol=tol, rtol=1e-12)
                 else:
                     inside = mid
             return inside
         if val >= 0:
-            return optimize.brentq(g, inside, trial, xtol=xtol * max(1.0, abs(trial)), rtol=1e-12)
+            return optimize.brentq(g, inside, trial, xtol=tol, rtol=1e-12)
         inside = trial
         step *= 2.0
     warnings.warn(
@@ -363,6 +389,23 @@ def _endpoint(g, centre, step, direction, xtol, max_doublings=60):
         stacklevel=3,
     )
     return direction * np.inf
+
+
+def _curvature_scale(f, params, j):
+    """1 / sqrt(d^2 f / d theta_j^2) at the MLE (the conditional standard error), or NaN."""
+
+    def fj(t, params=params, j=j):
+        z = params.copy()
+        z[j] = t[0]
+        return f(z)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            h = float(numerical_hessian(fj, [params[j]])[0, 0])
+    except (ValueError, ArithmeticError):
+        return np.nan
+    return 1.0 / np.sqrt(h) if np.isfinite(h) and h > 0 else np.nan
 
 
 def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=None, xtol=1e-10):
@@ -385,7 +428,9 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
     which : int or sequence of int, optional
         Positions (0..k-1, distinct) of the parameters to give intervals for (default: all).
     xtol : float, default 1e-10
-        Relative tolerance of the limits.
+        Tolerance of the limits relative to the parameter's scale, :math:`\max(|\hat\theta_j|,
+        \mathrm{SE}_j)` (the SE from `cov`, else from the curvature of `negloglik` along
+        :math:`\theta_j`): the limits are equivariant under a change of units of the parameter.
 
     Returns
     -------
@@ -448,13 +493,19 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
         prof = _Profile(negloglik, params, cov, j)
         base = min(nll0, prof(params[j])) if k > 1 else nll0
         se = np.sqrt(cov[j, j]) if cov is not None and np.isfinite(cov[j, j]) and cov[j, j] > 0 else np.nan
-        step = se if np.isfinite(se) else 0.1 * max(1.0, abs(params[j]))
+        if not np.isfinite(se):
+            se = _curvature_scale(f, params, j)
+        step = se if np.isfinite(se) else 0.1 * (abs(params[j]) if params[j] != 0 else 1.0)
+        # the tolerance is relative to the parameter's own scale (its SE, or |theta_j|), so that the
+        # limits are equivariant under a change of units of the parameter
+        scale = max(abs(params[j]), se) if np.isfinite(se) else step / 0.1
+        tol = xtol * scale
 
         def g(psi, prof=prof, base=base):
             return 2.0 * (prof(psi) - base) - cut
 
-        lo = _endpoint(g, params[j], step, -1.0, xtol)
-        hi = _endpoint(g, params[j], step, +1.0, xtol)
+        lo = _endpoint(g, params[j], step, -1.0, tol)
+        hi = _endpoint(g, params[j], step, +1.0, tol)
         if prof.failed:
             warnings.warn(
                 f"the inner optimisation of the profile for parameter {j} did not converge at "
@@ -518,7 +569,8 @@ def wilson_interval(k, n, alpha=0.05):
     p_hat = k / n
     denom = 1 + z**2 / n
     centre = (p_hat + z**2 / (2 * n)) / denom
-    half = z / denom * np.sqrt(p_hat * (1 - p_hat) / n + z**2 / (4 * n**2))
+    # z / sqrt(n) * sqrt(p(1-p) + z^2/(4n)): no n**2, which overflows for n > 1e154
+    half = z / (denom * np.sqrt(n)) * np.sqrt(p_hat * (1 - p_hat) + z**2 / (4 * n))
     # k = 0 and k = n put a limit exactly on 0 or 1; set it so rounding cannot move it inside
     lo = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
     hi = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
@@ -628,9 +680,13 @@ def bernoulli_lr_interval(k, n, alpha=0.05):
         # the deviance stays exact at n = 1e16 where the difference of log-likelihoods would be noise.
         with np.errstate(divide="ignore", invalid="ignore"):
             inner = np.where((k > 0) & (k < n), 1.0, 0.0)
-            a = np.where(k > 0, (p - p_hat) / np.where(k > 0, p_hat, 1.0), 0.0)
-            b = np.where(k < n, (p_hat - p) / np.where(k < n, 1 - p_hat, 1.0), 0.0)
-            half = inner * (k * _u_minus_log1p(a) + (n - k) * _u_minus_log1p(b))
+            pa = np.where(k > 0, p_hat, 1.0)
+            pb = np.where(k < n, 1 - p_hat, 1.0)
+            a = np.where(k > 0, (p - p_hat) / pa, 0.0)
+            b = np.where(k < n, (p_hat - p) / pb, 0.0)
+            ra = np.where(k > 0, p / pa, 1.0)
+            rb = np.where(k < n, (1 - p) / pb, 1.0)
+            half = inner * (k * _phi(a, ra) + (n - k) * _phi(b, rb))
             half = np.where(k == 0, -n * np.log1p(-p), half)
             half = np.where(k == n, -n * np.log(p), half)
         return 2 * half - cut
@@ -688,8 +744,10 @@ def poisson_lr_interval(total, n, alpha=0.05):
     def dev(lam):
         # D/2 = total * phi(lam/xbar - 1), phi(u) = u - log1p(u), without cancellation (exact for huge totals)
         with np.errstate(divide="ignore", invalid="ignore"):
-            u = np.where(total > 0, lam / np.where(total > 0, xbar, 1.0) - 1.0, 0.0)
-            half = np.where(total > 0, total * _u_minus_log1p(u), n * lam)
+            xb = np.where(total > 0, xbar, 1.0)
+            r = np.where(total > 0, lam / xb, 1.0)
+            u = np.where(total > 0, (lam - xb) / xb, 0.0)
+            half = np.where(total > 0, total * _phi(u, r), n * lam)
         return 2 * half - cut
 
     # an upper bracket: double until the deviance exceeds the cut

@@ -26,14 +26,22 @@ Ridders' method and of numdifftools). A step never goes below :math:`64\epsilon|
 exactly representable. If the function is not finite at :math:`x \pm h e_i` (a step left the
 parameter space, for instance a variance stepped below zero), that rung is skipped, and the pilot
 step is halved until it fits; a point too close to the boundary for any step raises a clear error.
+When f's value is large compared with its changes (``1e11 + `` a quadratic, or a float32-valued f),
+the differences at the usual steps are pure rounding: the pilot step then grows (by 16 at a time)
+until the changes exceed 1000 roundings :math:`\epsilon|f|`, and the ladder reaches up to there.
+The rounding term uses the epsilon of the type f returns (float32: :math:`1.2\times10^{-7}`). If
+the differences at the chosen step are still within 1000 roundings, a ``RuntimeWarning`` says that
+"f's value is large compared with its changes" instead of returning a silently wrong derivative.
 Functions that signal "outside the domain" by raising ``ValueError`` (as
 :func:`mlelib.gaussian_loglik` does for a negative variance) are treated the same way at the
 probe points; at `x` itself every error propagates.
 """
 
+import warnings
+
 import numpy as np
 
-from ._validate import as_parameter_vector, check_callable, to_float
+from ._validate import as_parameter_vector, check_callable, real_output, to_float
 from .errors import DataError
 
 __all__ = ["numerical_gradient", "numerical_hessian"]
@@ -46,21 +54,33 @@ _MAX_RUNGS = 60  # the ladder of steps spans at most 2^60 (see _ladder)
 
 
 def _scalar(value):
-    arr = np.asarray(value, dtype=float)
+    arr = real_output(value, "f")
     if arr.size != 1:
         raise ValueError(f"f must return a scalar, got an array of shape {arr.shape}")
     return float(arr.reshape(()))
 
 
+def _value_eps(value):
+    """The machine epsilon of the type f returned: float32 (or float16) values round at 1e-7 (1e-3)."""
+    dtype = getattr(value, "dtype", None)
+    try:
+        if dtype is not None and np.issubdtype(np.dtype(str(dtype).replace("torch.", "")), np.floating):
+            return max(_EPS, float(np.finfo(np.dtype(str(dtype).replace("torch.", ""))).eps))
+    except TypeError:
+        pass
+    return _EPS
+
+
 def _value_at(f, x):
-    """f(x), which must be a finite scalar; errors raised by f propagate unchanged."""
-    value = _scalar(f(x.copy()))
+    """f(x), which must be a finite scalar, and the epsilon of its type; errors raised by f propagate."""
+    raw = f(x.copy())
+    value = _scalar(raw)
     if not np.isfinite(value):
         raise DataError(
             f"f is not finite at x = {x.tolist()} (got {value}); evaluate the derivative at a point inside "
             "the parameter space"
         )
-    return value
+    return value, _value_eps(raw)
 
 
 def _probe(f):
@@ -116,7 +136,11 @@ def _evaluate(g, x, i, hs):
     return _Ladder(hs, plus, minus)
 
 
-def _ladder(g, x, f0, i):
+_RESOLVED = 1e3  # a change of f is resolved when it exceeds this many roundings eps |f|
+_MAX_GROWTH = 30  # the pilot step grows by 16 at most this many times (a factor 1e36)
+
+
+def _ladder(g, x, f0, i, eps=_EPS):
     """The ladder of steps for coordinate i: from well above to well below every plausible scale of x_i.
 
     Scale guesses: max(|x_i|, 1) (the usual convention), |x_i| itself, and the curvature scale
@@ -130,7 +154,8 @@ def _ladder(g, x, f0, i):
         guesses.append(abs(xi))
     pilot = _REL_HESSIAN * max(abs(xi), 1.0)
     previous = None
-    for _ in range(80):  # pilot differences: halve until f is finite on both sides, refine at most 6 times
+    grown, shrunk = 0, False
+    for _ in range(80 + _MAX_GROWTH):  # pilot differences: halve until f is finite on both sides, refine
         h = _representable(xi, pilot)
         if h <= 0:
             break
@@ -140,8 +165,26 @@ def _ladder(g, x, f0, i):
         z[i] = xi - h
         fm = g(z)
         if not (np.isfinite(fp) and np.isfinite(fm)):
+            if grown:  # grown into the edge of the domain: stop growing, keep the last finite pilot
+                break
             pilot /= 2
+            shrunk = True
             continue
+        # f's changes drowned in the rounding of its value (f = 1e11 + a quadratic, or a float32 f):
+        # grow the step until they are resolved, so that the ladder reaches steps where they are
+        mag = max(abs(f0), abs(fp), abs(fm))
+        change = max(abs(fp - fm), abs(fp - 2 * f0 + fm))
+        if 0 < mag and change < _RESOLVED * eps * mag and not shrunk and grown < _MAX_GROWTH:
+            pilot *= 16
+            grown += 1
+            continue
+        if grown:
+            if change == 0:  # f is exactly constant along x_i at every step tried: flat
+                break
+            # rounding relative error ~1e-3 at h: steps up to 1e4 h bring it to ~1e-7 on a straight f
+            guesses.append(1e4 * h / _REL_HESSIAN)
+            grown = 0
+        shrunk = True  # grow only at the first pilot
         if h < _REL_HESSIAN * max(abs(xi), 1.0) * 0.99:
             guesses.append(h / _REL_HESSIAN)
         curv = abs(fp - 2 * f0 + fm) / h**2
@@ -161,6 +204,7 @@ def _ladder(g, x, f0, i):
     top = 8 * _REL_HESSIAN * max(guesses)
     bottom = _REL_GRADIENT / 8 * min(guesses)
     bottom = max(bottom, top * 2.0**-_MAX_RUNGS, 64 * _EPS * max(abs(xi), np.finfo(float).tiny))
+    bottom = min(bottom, top / 4)
     n_rungs = max(int(np.ceil(np.log2(top / bottom))) + 1, 3)
     hs = [_representable(xi, top * 2.0**-k) for k in range(n_rungs)]
     hs = [h for h in hs if h > 0]
@@ -190,7 +234,25 @@ def _best(estimates, errors, hs, what, i, x):
     return estimates[k], hs[k]
 
 
-def _select(lad, f0, kind, i, x):
+def _warn_unresolved(lad, f0, k, kind, i, eps):
+    """Warn when the differences at the chosen step are within 1e3 roundings of f's value."""
+    fp, fm, h = lad.plus[k], lad.minus[k], lad.h[k]
+    mag = max(abs(f0), abs(fp), abs(fm))
+    change = abs(fp - 2 * f0 + fm) if kind == 2 else max(abs(fp - fm), abs(fp - 2 * f0 + fm))
+    if mag > 0 and 0 < change < _RESOLVED * eps * mag:
+        what = "gradient" if kind == 1 else "Hessian"
+        warnings.warn(
+            f"numerical {what}, coordinate {i}: f's value is large compared with its changes (|f| = "
+            f"{mag:.6g}, changes {change:.3g} at step {h:.3g}, rounding {eps * mag:.3g}): the derivative "
+            f"is unreliable (rounding alone gives a relative error of about {eps * mag / change:.2g}, "
+            "and the step may be far outside f's quadratic range); "
+            "subtract a constant from f (e.g. its value at the start) or compute it in float64",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+
+
+def _select(lad, f0, kind, i, x, eps=_EPS):
     """Richardson-extrapolated first or second derivative along the ladder, the rung chosen by its error.
 
     For consecutive rungs h_k, h_{k+1} = h_k/2 the extrapolation R_k = (4 D(h_{k+1}) - D(h_k))/3 is
@@ -209,24 +271,27 @@ def _select(lad, f0, kind, i, x):
             R = np.array([(4 * D[1] - D[0]) / 3])
             return _best(R, np.zeros(1), h, kind, i, x)
         R = (4 * D[1:] - D[:-1]) / 3
-        rounding = 10 * _EPS * mag[1:] / h[1:] ** kind
+        rounding = 10 * eps * mag[1:] / h[1:] ** kind
         trunc = np.abs(np.diff(R))
         # the error of R_k: the larger of its distances to the neighbouring extrapolations
         left = np.r_[0.0, trunc]
         right = np.r_[trunc, 0.0]
         err = np.fmax(left, right) + rounding
-    return _best(R, err, h[:-1], kind, i, x)
+    est, hk = _best(R, err, h[:-1], kind, i, x)
+    k = int(np.flatnonzero(h[:-1] == hk)[0]) + 1  # the smaller step of the chosen pair
+    _warn_unresolved(lad, f0, k, kind, i, eps)
+    return est, hk
 
 
 def _ladders(f, x, step):
-    f0 = _value_at(f, x)
+    f0, eps = _value_at(f, x)
     g = _probe(f)
     if step is None:
-        lads = [_ladder(g, x, f0, i) for i in range(x.size)]
+        lads = [_ladder(g, x, f0, i, eps) for i in range(x.size)]
     else:
         h = _check_step(step, x)
         lads = [_explicit_ladder(g, x, i, h[i]) for i in range(x.size)]
-    return f0, g, lads
+    return f0, eps, g, lads
 
 
 def numerical_gradient(f, x, *, step=None):
@@ -282,8 +347,8 @@ def numerical_gradient(f, x, *, step=None):
     """
     check_callable(f, "f", "f(x) -> float for a 1-D array x")
     x = as_parameter_vector(x)
-    f0, _, lads = _ladders(f, x, step)
-    return np.array([_select(lad, f0, 1, i, x)[0] for i, lad in enumerate(lads)])
+    f0, eps, _, lads = _ladders(f, x, step)
+    return np.array([_select(lad, f0, 1, i, x, eps)[0] for i, lad in enumerate(lads)])
 
 
 def numerical_hessian(f, x, *, step=None):
@@ -349,12 +414,12 @@ def numerical_hessian(f, x, *, step=None):
     """
     check_callable(f, "f", "f(x) -> float for a 1-D array x")
     x = as_parameter_vector(x)
-    f0, g, lads = _ladders(f, x, step)
+    f0, eps, g, lads = _ladders(f, x, step)
     k = x.size
     H = np.empty((k, k))
     h = np.empty(k)
     for i, lad in enumerate(lads):
-        H[i, i], h[i] = _select(lad, f0, 2, i, x)
+        H[i, i], h[i] = _select(lad, f0, 2, i, x, eps)
     for i in range(k):
         for j in range(i + 1, k):
             est = []

@@ -220,12 +220,24 @@ def _flat_direction(F, eta, H):
 
 def _diagnose(F, dF, eta, tol, tr):
     """Gradient, Hessian and half the squared Newton decrement on the working scale, plus what is wrong."""
-    g, H = _derivatives(F, dF, eta)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        g, H = _derivatives(F, dF, eta)
+    unresolved = [w for w in caught if "large compared with its changes" in str(w.message)]
+    for w in caught:  # pass every warning on to the caller
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     eig = np.linalg.eigvalsh(H)
     d = np.diag(H)
     # equilibrated to unit diagonal, so the test does not depend on the units of the parameters
     eig_scaled = np.linalg.eigvalsh(H / np.sqrt(np.outer(d, d))) if np.all(d > 0) else np.array([-np.inf])
     problems = []
+    if unresolved:
+        problems.append(
+            "the numerical derivatives at the estimate are unreliable: the negative log-likelihood's value "
+            "is large compared with its changes there (rounding of its value swamps the differences), so "
+            "neither the convergence test nor the standard errors can be trusted; subtract a constant or "
+            "compute it in float64"
+        )
     if not eig_scaled.min() > _PD_RTOL:
         problems.append(
             f"the Hessian of the negative log-likelihood is not positive definite (eigenvalues "

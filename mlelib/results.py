@@ -25,7 +25,7 @@ def _check_covariance(cov):
         i = int(np.argmin(d))
         raise DataError(f"cov must be positive semi-definite; its diagonal entry cov[{i}, {i}] = {d[i]:.6g} is negative")
     s = np.where(d > 0, np.sqrt(d), 1.0)
-    eig = np.linalg.eigvalsh(0.5 * (cov + cov.T) / np.outer(s, s))
+    eig = np.linalg.eigvalsh((0.5 * cov + 0.5 * cov.T) / np.outer(s, s))
     if eig.min() < -1e-8 * max(1.0, eig.max()):
         raise DataError(
             f"cov must be positive semi-definite (a covariance matrix); its correlation matrix has the "
@@ -116,7 +116,7 @@ class MLEResult:
                 )
         else:
             _check_covariance(cov)
-            cov = 0.5 * (cov + cov.T)
+            cov = 0.5 * cov + 0.5 * cov.T  # not 0.5 * (cov + cov.T): that overflows for entries near 1e308
         if self.nobs is not None:
             nobs = positive_int(self.nobs, "nobs", what="the number of observations")
         else:
@@ -209,7 +209,7 @@ class MLEResult:
         """
         alpha = check_alpha(alpha)
         if method == "wald":
-            z = stats.norm.ppf(1 - alpha / 2)
+            z = stats.norm.isf(alpha / 2)
             half = z * self.bse
             return np.column_stack([self.params - half, self.params + half])
         if method == "profile":

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, special
 
-from ._validate import as_sample, check_callable, to_float
+from ._validate import as_sample, check_callable, real_output, to_float
 from .errors import DataError
 
 __all__ = ["sandwich_cov", "glm_sandwich_cov", "jackknife_bias", "bootstrap_bias", "BiasCorrection"]
@@ -270,14 +270,14 @@ def _apply(estimator, samples, vectorized):
     """Estimator values on each row of `samples` (shape (m, size)), stacked along axis 0."""
     m = samples.shape[0]
     if vectorized:
-        out = np.asarray(estimator(samples), dtype=float)
+        out = real_output(estimator(samples), "estimator")
         if out.ndim == 0 or out.shape[0] != m:
             raise DataError(
                 f"a vectorized estimator must return one value per row: expected leading dimension {m}, "
                 f"got shape {out.shape} (reduce along the last axis, e.g. lambda s: s.var(axis=-1))"
             )
         return out
-    return np.array([np.asarray(estimator(row), dtype=float) for row in samples])
+    return np.array([real_output(estimator(row), "estimator") for row in samples])
 
 
 def _leave_one_out(xa):
@@ -354,12 +354,12 @@ def jackknife_bias(estimator, x, *, vectorized=False):
         raise DataError(f"the jackknife needs at least 2 observations (it leaves one out), got n = {n}")
     if not isinstance(vectorized, (bool, np.bool_)):
         raise TypeError(f"vectorized must be True or False; got {vectorized!r}")
-    theta = np.asarray(estimator(xa.copy()), dtype=float)
+    theta = real_output(estimator(xa.copy()), "estimator")
     if vectorized:
         loo = np.broadcast_to(xa, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)
         reps = _apply(estimator, loo, True)
     else:
-        reps = np.array([np.asarray(estimator(s), dtype=float) for s in _leave_one_out(xa)])
+        reps = np.array([real_output(estimator(s), "estimator") for s in _leave_one_out(xa)])
     mean_rep = reps.mean(axis=0)
     bias = (n - 1) * (mean_rep - theta)
     se = np.sqrt((n - 1) / n * np.sum((reps - mean_rep) ** 2, axis=0))
@@ -440,7 +440,7 @@ def bootstrap_bias(estimator, x, rng, *, n_boot=2000, vectorized=False):
     check_callable(estimator, "estimator", "estimator(sample) -> number for a 1-D sample")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
-    theta = np.asarray(estimator(xa), dtype=float)
+    theta = real_output(estimator(xa), "estimator")
     samples = xa[rng.integers(0, n, size=(int(n_boot), n))]
     reps = _apply(estimator, samples, vectorized)
     mean_rep = reps.mean(axis=0)
