@@ -1,6 +1,6 @@
 r"""Generalised linear models by maximum likelihood: one Newton / Fisher-scoring (IRLS) core.
 
-:func:`fit_glm` fits any family/link pair of :mod:`mlelib.families` with the same loop: on an
+:func:`fit_glm` fits any family/link pair of ``mlelib.families`` with the same loop: on an
 internally standardised design (columns centred when there is an intercept and scaled to unit root
 mean square by powers of two, so the fit does not depend on the units of the regressors), each step
 solves :math:`H\delta = g` with the score :math:`g = Z^\top r` and either the observed information
@@ -728,7 +728,7 @@ def fit_glm(
     family : str or family object
         ``"binomial"``, ``"poisson"``, ``"gamma"``, ``"gaussian"``, ``"negative_binomial"``
         (alias ``"negbin"``; dispersion :math:`\alpha` estimated by ML), or an object from
-        :mod:`mlelib.families`, e.g. ``NegativeBinomial(alpha=0.5)`` for a fixed :math:`\alpha`.
+        ``mlelib.families``, e.g. ``NegativeBinomial(alpha=0.5)`` for a fixed :math:`\alpha`.
     link : str or link object, optional
         Default: the family's canonical link. Binomial: ``"logit"``, ``"probit"``,
         ``"cloglog"``; Poisson: ``"log"``, ``"identity"``; Gamma: ``"inverse"``, ``"log"``,
