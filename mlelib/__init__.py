@@ -3,6 +3,7 @@
 The public API is flat: import what you need from ``mlelib``.
 """
 
+from .chunked import ChunkedMLEResult
 from .closed_form import bernoulli_mle, categorical_mle, exponential_mle, gaussian_mle, poisson_mle
 from .errors import DataError, NoFiniteMLEError, SeparationError
 from .inference import (
@@ -79,6 +80,7 @@ __all__ = [
     "fit_logistic",
     "fit_poisson",
     "LinearRegressionResult",
+    "ChunkedMLEResult",
     "sigmoid",
     "log1pexp",
     # torch-backed negative log-likelihoods (torch imported on first call)
