@@ -226,33 +226,37 @@ def _standardised(xb, tr):
 
 
 def _summary_chunk(xb, yb, start, family):
-    """First pass: validity counts, X'X, column ranges, y totals and X'(y - 1/2) (logistic score at 0)."""
+    """First pass: validity counts, X'X, column ranges, y totals and X'(y - 1/2) (logistic score at 0).
+
+    The column minima and maxima are NaN or infinite iff the chunk has a non-finite entry, so the
+    elementwise finiteness test (and the search for the first bad entry) runs only then.
+    """
     xb = np.asarray(xb, dtype=float)
     yb = np.asarray(yb, dtype=float)
-    out = {"n": xb.shape[0]}
-    badx = ~np.isfinite(xb)
-    out["badx"] = int(badx.sum())
-    if out["badx"]:
+    out = {"n": xb.shape[0], "badx": 0, "bady": 0, "badsupport": 0}
+    colmin, colmax = xb.min(axis=0), xb.max(axis=0)
+    if not (np.all(np.isfinite(colmin)) and np.all(np.isfinite(colmax))):
+        badx = ~np.isfinite(xb)
         r, c = np.nonzero(badx)
+        out["badx"] = int(badx.sum())
         out["badx_first"] = (start + int(r[0]), int(c[0]), float(xb[r[0], c[0]]))
-    bady = ~np.isfinite(yb)
-    out["bady"] = int(bady.sum())
-    if out["bady"]:
+    if not np.all(np.isfinite(yb)):
+        bady = ~np.isfinite(yb)
         i = int(np.flatnonzero(bady)[0])
+        out["bady"] = int(bady.sum())
         out["bady_first"] = (start + i, float(yb[i]))
     if out["badx"] or out["bady"]:
         return out
     ok = (yb == 0) | (yb == 1) if family == _LOGISTIC else (yb >= 0) & (yb == np.floor(yb))
-    out["badsupport"] = int((~ok).sum())
-    if out["badsupport"]:
+    if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
+        out["badsupport"] = int((~ok).sum())
         out["badsupport_first"] = (start + i, float(yb[i]))
         return out
     with np.errstate(over="ignore", invalid="ignore"):
         out["G"] = xb.T @ xb
-    out["colmin"] = xb.min(axis=0)
-    out["colmax"] = xb.max(axis=0)
-    out["absmax"] = np.abs(xb).max(axis=0)
+    out["colmin"], out["colmax"] = colmin, colmax
+    out["absmax"] = np.maximum(np.abs(colmin), np.abs(colmax))
     out["ysum"] = float(yb.sum())
     out["ymin"], out["ymax"] = float(yb.min()), float(yb.max())
     if family == _LOGISTIC:

@@ -64,10 +64,11 @@ def threads():
 
 @pytest.fixture(scope="module")
 def cluster():
-    # Two worker processes on the loopback interface, no dashboard (":0" would pick a free port;
-    # None turns it off, so nothing can clash with another test run on this machine).
+    # Two worker processes on the loopback interface; the dashboard on a free loopback port (the
+    # default 8787 may be taken by another cluster on this machine, which distributed reports with
+    # a UserWarning, an error under our warning filter).
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     ) as lc:
         yield lc
 
