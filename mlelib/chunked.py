@@ -364,33 +364,60 @@ def _negloglik_chunk(xb, yb, shift, beta, family):
 # passes over the data
 
 
+def _apply_block(xb, yb, starts, chunk_func, with_y, with_start, chunk_args):
+    """One chunk's task: ``chunk_func(x_chunk[, y_chunk][, first row], *chunk_args)``, boxed in a 1-element object array."""
+    head = (xb, yb) if with_y else (xb,)
+    if with_start:
+        head = head + (int(starts[0]),)
+    out = np.empty(1, dtype=object)
+    out[0] = chunk_func(*head, *chunk_args)
+    return out
+
+
 class _Data:
-    """Row-aligned Dask arrays X, y; each pass maps a chunk function and returns the list of results."""
+    """Row-aligned Dask arrays X, y; each pass maps a chunk function and returns the list of results.
+
+    A pass is one ``dask.array.blockwise`` over the row chunks of X and y: Dask fuses the reading
+    of a chunk (e.g. from a zarr store) with the function applied to it into one task, so each chunk
+    is read, used and released by the same worker, never sent between workers.
+    """
 
     def __init__(self, X, y):
+        import dask.array as da
+
         self.X, self.y = X, y
-        self.xd = X.to_delayed().ravel()
-        self.yd = y.to_delayed().ravel()
-        self.starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(int)
+        starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(int)
+        self.starts = da.from_array(starts, chunks=1)
         self.passes = 0
 
     @property
     def nchunks(self):
-        return len(self.xd)
+        return len(self.X.chunks[0])
 
     def map(self, func, *args, with_y=True, with_start=False):
-        import dask
-        from dask import delayed
+        import dask.array as da
 
-        f = delayed(func, pure=True)
-        tasks = []
-        for i, xb in enumerate(self.xd):
-            head = (xb, self.yd[i]) if with_y else (xb,)
-            if with_start:
-                head = head + (int(self.starts[i]),)
-            tasks.append(f(*head, *args))
+        out = da.blockwise(
+            _apply_block,
+            "i",
+            self.X,
+            "ij",
+            self.y,
+            "i",
+            self.starts,
+            "i",
+            chunk_func=func,
+            with_y=with_y,
+            with_start=with_start,
+            chunk_args=args,
+            concatenate=True,
+            align_arrays=False,  # the block index pairs the chunks (starts has one entry per chunk)
+            adjust_chunks={"i": 1},
+            dtype=object,
+            meta=np.empty(0, dtype=object),
+        )
         self.passes += 1
-        return list(dask.compute(*tasks))
+        return list(out.compute())
 
     def nbytes_float64(self):
         return int(self.X.shape[0]) * int(self.X.shape[1]) * 8
