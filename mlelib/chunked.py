@@ -289,35 +289,48 @@ def _poisson_start_chunk(xb, yb, tr, ybar):
     return zb.T @ (mu0 * z), _weighted_gram(zb, mu0)
 
 
+# Rows per block inside a chunk: a block of the design (8192 x k doubles, 1.3 MB at k = 20) stays in
+# the CPU cache while it gives its linear predictor, score and information, so each chunk is read
+# from memory once per pass instead of three times.
+_BLOCK = 8192
+
+
 def _newton_chunk(xb, yb, tr, beta, family):
     """One chunk's share of the log-likelihood, score and information at beta (one read of the chunk).
 
     The same elementwise formulas as the in-memory fitters (regression.fit_logistic /
-    fit_poisson). Also returns the smallest logistic margin s_i x_i'beta (complete separation).
+    fit_poisson), block by block. Also returns the smallest logistic margin s_i x_i'beta (complete
+    separation).
     """
-    from .regression import _weighted_gram
-
     zb = _standardised(xb, tr)
     yb = np.asarray(yb, dtype=float)
-    eta = zb @ beta
+    k = zb.shape[1]
+    ll, g, H, mmin = 0.0, np.zeros(k), np.zeros((k, k)), np.inf
     with np.errstate(over="ignore", invalid="ignore"):
-        if family == _LOGISTIC:
-            s = 2.0 * yb - 1.0
-            m = s * eta
-            z = np.exp(-np.abs(eta))
-            ll = -float(np.maximum(-m, 0.0).sum() + np.log1p(z).sum())
-            inv = 1.0 / (1.0 + z)
-            z_inv = z * inv
-            r, w = s * np.where(m >= 0, z_inv, inv), z_inv * inv
-            mmin = float(m.min())
-        else:
-            mu = np.exp(eta)
-            ll = float(np.sum(yb * eta - mu))
-            r, w = yb - mu, mu
-            mmin = np.nan
-        if not np.isfinite(ll):  # a rejected trial point: no information needed
-            return ll, None, None, mmin
-        return ll, zb.T @ r, _weighted_gram(zb, w), mmin
+        for start in range(0, zb.shape[0], _BLOCK):
+            Zb, yy = zb[start : start + _BLOCK], yb[start : start + _BLOCK]
+            eta = Zb @ beta
+            if family == _LOGISTIC:
+                s = 2.0 * yy - 1.0
+                m = s * eta
+                z = np.exp(-np.abs(eta))
+                ll -= float(np.maximum(-m, 0.0).sum() + np.log1p(z).sum())
+                inv = 1.0 / (1.0 + z)
+                z_inv = z * inv
+                r, w = s * np.where(m >= 0, z_inv, inv), z_inv * inv
+                mmin = min(mmin, float(m.min()))
+            else:
+                mu = np.exp(eta)
+                ll += float(np.sum(yy * eta - mu))
+                r, w = yy - mu, mu
+            g += Zb.T @ r
+            root = Zb * np.sqrt(w)[:, None]
+            H += root.T @ root
+    if family != _LOGISTIC:
+        mmin = np.nan
+    if not np.isfinite(ll):  # a rejected trial point: no information needed
+        return ll, None, None, mmin
+    return ll, g, H, mmin
 
 
 def _directions_chunk(xb, yb, tr, D, family):
