@@ -74,11 +74,14 @@ class ChunkedMLEResult(MLEResult):
       iteration, step-halving rule and scale-free test (half the squared Newton decrement <= `tol`,
       checked again at the estimate returned), on the same standardised design; only the order of
       the additions differs, so the results agree to rounding (1e-10 is tested).
-    - **Standardisation**: decided as in memory from :math:`X^\top X`, the column ranges and the
-      constant columns, all gathered in the first pass. When a column must be centred or rescaled,
-      one more pass forms the Gram matrix of the standardised design (never the cancellation-prone
-      :math:`X^\top X - n\bar x\bar x^\top`); the standardised design is never stored, each chunk
-      is standardised as it is read.
+    - **Standardisation**: the same exact map :math:`Z = XT` as in memory (power-of-two scales,
+      centring through a constant column or an intercept implied by the columns, and
+      :math:`R^{-1}` for an ill-conditioned design), decided from reductions: :math:`X^\top X`,
+      the column ranges and sums come from the first pass; when needed, extra passes give the Gram
+      matrix of the rescaled design, the R factor of :math:`[X, \mathbf 1]` (the least squares of
+      an implied intercept), the second centring pass and the Gram matrix of the centred design
+      (never the cancellation-prone :math:`X^\top X - n\bar x\bar x^\top`). The standardised
+      design is never stored, each chunk is standardised as it is read.
     - **Rank**: the same verdict: the Cholesky factor of the reduced Gram matrix when it is clearly
       of full rank, otherwise the R factor of a tall-skinny QR (each chunk's R, stacked and factorised
       again), in one more pass.
@@ -217,12 +220,36 @@ def _prepare(X, y, param_names):
 
 
 def _standardised(xb, tr):
-    """The chunk of the standardised design: ((x / s0) - m) / s, the in-memory order of operations."""
+    """The chunk of the standardised design Z = X T, in the in-memory order of operations.
+
+    ``tr = (s0, p, value, m1, m2, s, A)``: ``z = x / s0``; column p (an implied intercept) set to
+    ``value``; the offset columns centred in two passes (``z -= m1``, ``z -= m2``; 0 elsewhere);
+    ``z /= s``; and for an ill-conditioned design ``z @ A`` (A = R^-1 sqrt(n)). None: Z = X.
+    """
     xb = np.asarray(xb, dtype=float)
     if tr is None:
         return xb
-    s0, m, s = tr
-    return ((xb / s0) - m) / s
+    s0, p, value, m1, m2, s, A = tr
+    zb = xb / s0
+    if p is not None:
+        zb[:, p] = value
+    zb -= m1
+    zb -= m2
+    zb /= s
+    return zb if A is None else zb @ A
+
+
+def _transform(k, s0=None, p=None, value=1.0, m1=None, m2=None, s=None, A=None):
+    one, zero = np.ones(k), np.zeros(k)
+    return (
+        one if s0 is None else s0,
+        p,
+        value,
+        zero if m1 is None else m1,
+        zero if m2 is None else m2,
+        one if s is None else s,
+        A,
+    )
 
 
 def _summary_chunk(xb, yb, start, family):
@@ -257,6 +284,7 @@ def _summary_chunk(xb, yb, start, family):
         out["G"] = xb.T @ xb
     out["colmin"], out["colmax"] = colmin, colmax
     out["absmax"] = np.maximum(np.abs(colmin), np.abs(colmax))
+    out["colsum"] = xb.sum(axis=0)
     out["ysum"] = float(yb.sum())
     out["ymin"], out["ymax"] = float(yb.min()), float(yb.max())
     if family == _LOGISTIC:
@@ -268,9 +296,24 @@ def _summary_chunk(xb, yb, start, family):
 
 
 def _gram_chunk(xb, tr):
-    """Z'Z of the standardised chunk."""
+    """Z'Z and the column sums of the standardised chunk."""
     zb = _standardised(xb, tr)
-    return zb.T @ zb
+    return zb.T @ zb, zb.sum(axis=0)
+
+
+def _colsum_chunk(xb, tr):
+    """Column sums of the standardised chunk (the second centring pass)."""
+    return _standardised(xb, tr).sum(axis=0)
+
+
+def _ones_qr_chunk(xb, tr, norms, plain):
+    """R factors of [Z[:, plain] / norms, 1] and [Z / norms, 1] (the implied-intercept least squares)."""
+    zb = _standardised(xb, tr) / norms
+    one = np.ones((zb.shape[0], 1))
+    return (
+        np.linalg.qr(np.hstack([zb[:, plain], one]), mode="r"),
+        np.linalg.qr(np.hstack([zb, one]), mode="r"),
+    )
 
 
 def _qr_chunk(xb, tr):
@@ -470,6 +513,7 @@ def _summarise(data, family, n, k):
     out["colmin"] = np.min([p["colmin"] for p in parts], axis=0)
     out["colmax"] = np.max([p["colmax"] for p in parts], axis=0)
     out["absmax"] = np.max([p["absmax"] for p in parts], axis=0)
+    out["colsum"] = sum(p["colsum"] for p in parts)
     out["ysum"] = float(sum(p["ysum"] for p in parts))
     out["ymin"] = min(p["ymin"] for p in parts)
     out["ymax"] = max(p["ymax"] for p in parts)
@@ -481,76 +525,171 @@ def _summarise(data, family, n, k):
     return out
 
 
-def _standardise(data, summ, k):
-    """The in-memory standardisation (regression._standardise), decided from the first pass.
+def _gram_pass(data, tr):
+    parts = data.map(_gram_chunk, tr, with_y=False)
+    return _sym(sum(p[0] for p in parts)), sum(p[1] for p in parts)
 
-    Returns (tr, std, G): the per-chunk transform (None: Z = X), the _Standardisation and Z'Z.
+
+def _implied_constant_from_r(R, norms, n):
+    """regression._implied_constant from the R factor of [Z0 / norms, 1] (a tall-skinny QR).
+
+    The least-squares coefficients of 1 on the unit columns solve R11 c = r12 (gelsy, as in
+    memory); the residual norm is |R (c, -1)|, exactly as |Z0 c - 1| since Q is orthonormal.
     """
-    from .regression import (
-        _centring_shift,
-        _data_tol,
-        _pow2,
-        _safe_gram,
-        _Standardisation,
-    )
+    from .regression import _EPS
+
+    k = norms.size
+    R = np.vstack([R, np.zeros((max(0, k + 1 - R.shape[0]), k + 1))])[: k + 1]
+    try:
+        cn = linalg.lstsq(R[:k, :k], R[:k, k], lapack_driver="gelsy", check_finite=False)[0]
+    except (linalg.LinAlgError, ValueError):  # pragma: no cover - LAPACK failure on finite input
+        return None
+    r = float(np.linalg.norm(R @ np.append(cn, -1.0)))
+    c = cn / norms
+    bound = 8 * (k + 1) * _EPS * (float(np.abs(c) @ norms) + np.sqrt(n))
+    return (c, r) if r <= bound else None
+
+
+def _standardise(data, summ, k):
+    """regression._standardise, decided from reductions. Returns (tr, std, G) with G = Z'Z.
+
+    The first pass gives X'X, the column ranges (constant columns) and sums. Extra passes, only when
+    needed: the Gram matrix and sums of X / s0 (extreme scales), the R factor of [Z0, 1] (an
+    intercept implied by the columns, when a column has a large offset and there is no constant
+    column), the second centring pass, and the Gram matrix of the centred design.
+    """
+    from .regression import _CENTRE_RATIO, _EPS, _pow2, _safe_gram, _Standardisation
 
     n = summ["n"]
     G = summ["G"]
+    colsum = summ["colsum"]
     absmax = summ["absmax"]
-    shift, scale = np.zeros(k), np.ones(k)
-    s0, m_used, s_used = np.ones(k), np.zeros(k), np.ones(k)
+    s0 = np.ones(k)
     transformed = False
     if not _safe_gram(G, n, lambda j: absmax[j : j + 1]):
         with np.errstate(over="ignore"):
             s0 = _pow2(absmax)
-        scale = s0
         transformed = True
-        G = _sym(sum(data.map(_gram_chunk, (s0, m_used, s_used), with_y=False)))
-    natural_norms = np.sqrt(np.diag(G)) * scale
+        G, colsum = _gram_pass(data, _transform(k, s0=s0))
+    rms0 = np.sqrt(np.diag(G) / n)
+    with np.errstate(over="ignore"):
+        rms = rms0 * s0
+    T = np.eye(k)
+    shift = np.zeros(k)
     data_tol = 0.0
+    ones = None
     constants = [int(j) for j in np.flatnonzero((summ["colmin"] == summ["colmax"]) & (summ["colmin"] != 0))]
     const = constants[0] if constants else None
     if const is not None:
-        m = _centring_shift(G, constants, n, float(summ["colmin"][const] / s0[const]))
-        if m.any():
-            m_used = m
-            shift = scale * m
-            transformed = True
-            G = _sym(sum(data.map(_gram_chunk, (s0, m_used, s_used), with_y=False)))
-            data_tol = _data_tol(natural_norms, np.sqrt(np.diag(G)) * scale)
+        value = float(summ["colmin"][const] / s0[const])
+        mean = G[const] / (value * n)
+    else:
+        mean = colsum / n
+    var = np.diag(G) / n - mean**2
+    offset = mean**2 > _CENTRE_RATIO**2 * var
+    offset[constants] = False
+    p = None
+    if const is not None:
+        c, p, resid = np.eye(k)[const] / value, const, 0.0
+    elif offset.any() and k > 1:
+        plain = np.flatnonzero(~offset)
+        norms = np.sqrt(np.diag(G))
+        norms[norms == 0] = 1.0
+        parts = data.map(_ones_qr_chunk, _transform(k, s0=s0), norms, plain, with_y=False)
+        found = None
+        if plain.size:
+            R = np.linalg.qr(np.vstack([q[0] for q in parts]), mode="r")
+            found = _implied_constant_from_r(R, norms[plain], n)
+            if found is not None:
+                c_plain, resid = found
+                c = np.zeros(k)
+                c[plain] = c_plain
+                found = (c, resid)
+        if found is None:
+            R = np.linalg.qr(np.vstack([q[1] for q in parts]), mode="r")
+            found = _implied_constant_from_r(R, norms, n)
+        if found is None:
+            offset[:] = False
+        else:
+            c, resid = found
+            p = int(np.argmax(np.abs(c) * rms0))
+            value = 1.0
+    else:
+        offset[:] = False
+    tr_p = None  # the column replaced by the constant vector in Z (an implied intercept only)
+    if offset.any():
+        offset[p] = False
+        S = np.flatnonzero(offset)
+        transformed = True
+        if const is None:
+            tr_p = p
+            T[:, p] = c * value
+        m1 = np.zeros(k)
+        m1[S] = colsum[S] / n
+        for j in S:
+            T[:, j] -= m1[j] * c
+        sums = sum(data.map(_colsum_chunk, _transform(k, s0=s0, p=tr_p, value=value, m1=m1), with_y=False))
+        m2 = np.zeros(k)
+        m2[S] = sums[S] / n
+        for j in S:
+            T[:, j] -= m2[j] * c
+        shift = m1 * s0
+        natural = rms0 * np.sqrt(n)
+        G, _ = _gram_pass(data, _transform(k, s0=s0, p=tr_p, value=value, m1=m1, m2=m2))
+        centred = np.sqrt(np.diag(G))
+        rel = max(_EPS, resid / np.sqrt(n))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = np.where(centred > 0, rel * natural / centred, 0.0)[S]
+        data_tol = float(4 * np.sqrt(np.sum(delta**2) + (resid / np.sqrt(n)) ** 2))
+        ones = np.zeros(k)
+        ones[p] = 1.0 / value
+    else:
+        m1 = m2 = None
+        if const is not None:
+            ones = np.eye(k)[const] / value
+    tr = None
     if transformed:
         s = _pow2(np.sqrt(np.diag(G) / n))
-        s_used = s
         G = G / np.outer(s, s)
-        scale = scale * s
-    std = _Standardisation(
-        shift,
-        scale,
-        const,
-        float(summ["colmin"][const]) if const is not None else 1.0,
-        natural_norms / np.sqrt(n),
-        data_tol,
-    )
-    tr = (s0, m_used, s_used) if transformed else None
+        T = T / s
+        if ones is not None:
+            ones = ones * s
+        tr = _transform(k, s0=s0, p=tr_p, value=value if tr_p is not None else 1.0, m1=m1, m2=m2, s=s)
+    T = T / s0[:, None]
+    std = _Standardisation(T, shift, const, ones, rms, data_tol, transformed)
     return tr, std, G
 
 
-def _full_rank_factor(data, tr, names, G, n, k, data_tol, std):
-    """regression._full_rank_factor on reduced quantities: Cholesky of G, or a tall-skinny QR pass."""
-    from .regression import _EPS, _check_rank
+def _full_rank_factor(data, tr, names, G, n, k, std):
+    """regression._full_rank_factor(..., orthogonalise=True) on reduced quantities.
+
+    The Cholesky factor of G when it is clearly well conditioned, otherwise the R factor of a
+    tall-skinny QR pass and the rank rule; for a full-rank but ill-conditioned design (condition
+    number of the column-normalised Z above 1e4) the chunks are further mapped by R^-1 sqrt(n), as
+    in memory, and one more pass forms their Gram matrix. Returns (R, G, tr, std).
+    """
+    from .regression import _EPS, _GRAM_LAMBDA_MIN, _check_rank, _Standardisation
 
     d = np.sqrt(np.diag(G))
-    if np.all(d > 0):
+    floor = max(2 * k * n * _EPS, (2 * std.data_tol) ** 2, _GRAM_LAMBDA_MIN)
+    if np.all(d > 0) and np.all(np.isfinite(G)):
         lam_min = np.linalg.eigvalsh(G / np.outer(d, d))[0]
-        if lam_min > 2 * k * n * _EPS and lam_min > (2 * data_tol) ** 2:
+        if lam_min > floor:
             try:
-                return linalg.cholesky(G)
+                return linalg.cholesky(G), G, tr, std
             except linalg.LinAlgError:
                 pass
     Rs = data.map(_qr_chunk, tr, with_y=False)
     R = np.linalg.qr(np.vstack(Rs), mode="r")
-    _check_rank(R, n, names, data_tol, std)
-    return R
+    rcond = _check_rank(R, n, names, std.data_tol, std)
+    if rcond >= np.sqrt(_GRAM_LAMBDA_MIN):
+        return R, G, tr, std
+    Rinv = linalg.solve_triangular(R, np.eye(k)) * np.sqrt(n)
+    ones = None if std.ones is None else linalg.solve_triangular(Rinv, std.ones)
+    std = _Standardisation(std.T @ Rinv, std.shift, std.const, ones, std.rms, std.data_tol, True)
+    tr = _transform(k, A=Rinv) if tr is None else tr[:-1] + (Rinv,)
+    G, _ = _gram_pass(data, tr)
+    return linalg.cholesky(G), G, tr, std
 
 
 def _newton(data, tr, family, beta, state, tol, maxiter, logistic):
@@ -729,7 +868,7 @@ def _fit(X, y, family, tol, maxiter, param_names):
     logistic = family == _LOGISTIC
     summ = _summarise(data, family, n, k)
     tr, std, G = _standardise(data, summ, k)
-    R = _full_rank_factor(data, tr, names, G, n, k, std.data_tol, std)
+    R, G, tr, std = _full_rank_factor(data, tr, names, G, n, k, std)
     const = std.const
     func = "fit_logistic" if logistic else "fit_poisson"
 

@@ -119,12 +119,42 @@ def test_numpy_y_or_numpy_X_with_dask_partner(threads, family):
 
 @pytest.mark.parametrize("family", ["logistic", "poisson"])
 def test_large_offset_like_issue_15(threads, family):
-    # a covariate with offset 1e7 (a timestamp): centred internally on both paths, two extra passes here
+    # a covariate with offset 1e7 (a timestamp): centred internally on both paths (three extra passes here: second centring pass, Gram, score at 0)
     X, y = _data(family, seed=1, offset=1e7)
     ref = FIT[family](X, y)
     res = FIT[family](*_dask(X, y, CHUNKS["uneven"]))
     _assert_same(res, ref)
     assert abs(ref.params[0]) > 1e5  # the intercept absorbed the offset: the case is not trivial
+
+
+@pytest.mark.parametrize("family", ["logistic", "poisson"])
+def test_intercept_implied_by_dummies_with_offset(threads, family):
+    # no column of ones: the constant vector is the sum of three dummies, and a column with offset 1e9
+    # is centred through it (T_j = e_j - m_j c): the implied-intercept least squares runs as a QR pass
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=N)
+    D = np.eye(3)[rng.integers(0, 3, N)]
+    X = np.column_stack([D, 1e9 + x])
+    eta = D @ np.array([0.3, -0.2, 0.1]) + 0.7 * x
+    y = rng.binomial(1, sigmoid(eta)).astype(float) if family == "logistic" else rng.poisson(np.exp(eta)).astype(float)
+    ref = FIT[family](X, y)
+    _assert_same(FIT[family](*_dask(X, y, CHUNKS["uneven"])), ref)
+    assert np.abs(ref.params[:3]).min() > 1e8  # each dummy's coefficient absorbed the offset
+
+
+@pytest.mark.parametrize("family", ["logistic", "poisson"])
+def test_ill_conditioned_design_orthogonalised(threads, family):
+    # two nearly collinear columns: condition number of the column-normalised X about 1e6 > 1e4, so both
+    # paths fit on Z = X R^-1 sqrt(n). The two R factors differ in rounding (one QR vs a tall-skinny
+    # QR), which the conditioning amplifies to about cond * eps = 1e-10: hence rtol 1e-8 here.
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=N)
+    X = np.column_stack([np.ones(N), x, x + 1e-6 * rng.normal(size=N)])
+    assert np.linalg.cond(X / np.linalg.norm(X, axis=0)) > 1e5
+    eta = 0.2 + 0.5 * x
+    y = rng.binomial(1, sigmoid(eta)).astype(float) if family == "logistic" else rng.poisson(np.exp(eta)).astype(float)
+    ref = FIT[family](X, y)
+    _assert_same(FIT[family](*_dask(X, y, CHUNKS["uneven"])), ref, rtol=1e-8)
 
 
 def test_offset_on_the_cluster(client):
