@@ -63,7 +63,9 @@ check-site: $(STAMP)
 	exit $$status
 
 # Not part of `make test` or CI: timings, written to benchmarks/results/ (see benchmarks/README.md).
+# The benchmark-only reference packages (dask-glm, dask-ml, zarr) are installed first.
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lint:

@@ -23,6 +23,10 @@ Run it with ``make bench`` (or ``.venv/bin/python benchmarks/run.py``). Sections
     Wall time of ``make test`` and of a forced book build (``make book-strict``), run once each in
     a temporary copy of the tree (so the shared ``_build`` is left alone; ``--in-place`` runs them
     in the checkout itself).
+``dask`` (only when asked: ``--sections dask``; writes 8 GB to ``--dask-dir`` and takes tens of minutes)
+    ``fit_logistic`` on a Dask array read from disk (n = 5e7 x k = 20 float64 zarr by default) on a
+    LocalCluster, against dask-glm's and dask-ml's Newton and the I/O floor; run as a subprocess of
+    ``benchmarks/dask_scale.py`` (see its docstring), so that the peak memory measured is its own.
 ``venv`` (only with ``--venv``: needs the wheels, takes minutes)
     Wall time of ``python3 -m venv`` + ``pip install -r requirements.txt`` + the editable install,
     in a temporary directory.
@@ -54,7 +58,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("regression", "profile", "gamma", "notebooks", "build", "venv")
+SECTIONS = ("regression", "profile", "gamma", "notebooks", "dask", "build", "venv")
 DEFAULT_SECTIONS = ("regression", "profile", "gamma", "notebooks")
 MODELS = ("logistic", "poisson", "linear")
 SEED = 20261125
@@ -914,6 +918,21 @@ def plot(rows, path):
 # main
 
 
+def bench_dask(n, data_dir, skip, out_dir, log=print):
+    """Run benchmarks/dask_scale.py in a subprocess (its own process tree is what it measures)."""
+    import sys
+
+    out_file = Path(tempfile.mkdtemp()) / "dask_scale.json"
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "dask_scale.py"), "--n", str(n), "--data-dir", str(data_dir),
+           "--skip", skip, "--out", str(out_file)]
+    env = dict(_ORIGINAL_ENV, PYTHONPATH=str(ROOT))
+    subprocess.run(cmd, check=True, env=env, cwd=ROOT)
+    result = json.loads(out_file.read_text())
+    if out_dir is not None and out_dir.resolve() == RESULTS.resolve():
+        (out_dir / "dask_scale.json").write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
 def summary_markdown(res):
     parts = [f"Measured {res['machine']['date']} on {res['machine']['cpu']} ({res['machine']['cpus']} CPUs, "
              f"{res['machine']['mem_total_gib']} GiB), load average at start {res['machine']['loadavg_start']}."]
@@ -926,6 +945,8 @@ def summary_markdown(res):
         parts.append(gamma_table(sec["gamma"]["result"]))
     if "notebooks" in sec:
         parts.append(f"_notebooks measured {sec['notebooks']['date']}_\n\n" + notebook_table(sec["notebooks"]["rows"]))
+    if "dask" in sec and sec["dask"]["result"].get("markdown"):
+        parts.append(f"### Dask at scale\n\n_measured {sec['dask']['date']}_\n\n" + sec["dask"]["result"]["markdown"])
     b = sec.get("build", {}).get("result")
     v = sec.get("venv", {}).get("result")
     if b or v:
@@ -954,6 +975,10 @@ def parse_args(argv):
         "Notebooks, make test and the book build always run with the environment as given",
     )
     p.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    p.add_argument("--dask-n", default="5e7", help="rows of the dask section (5e7 x 20 float64 = 8 GB)")
+    p.add_argument("--dask-dir", default=os.environ.get("MLELIB_BIGDATA", "/work/bigdata/i20"),
+                   help="where the dask section writes its data (outside the repository; reused when present)")
+    p.add_argument("--dask-skip", default="", help="dask section: comma-separated fitters to skip (dask_glm, dask_ml)")
     p.add_argument("--out", default=str(RESULTS), help="results directory")
     p.add_argument("--no-write", action="store_true", help="print only, write no files")
     return p.parse_args(argv)
@@ -1002,6 +1027,9 @@ def main(argv=None):
         print("notebooks")
         paths = sorted((ROOT / "chapters").glob("*.ipynb"))
         res["sections"]["notebooks"] = {"date": _now(), "rows": bench_notebooks(paths)}
+    if "dask" in sections:
+        print("dask (fit_logistic from disk on a LocalCluster vs dask-glm, dask-ml and the I/O floor)")
+        res["sections"]["dask"] = {"date": _now(), "result": bench_dask(args.dask_n, args.dask_dir, args.dask_skip, None if args.no_write else out_dir)}
     if "build" in sections:
         print("build (make test, make book-strict: once each)")
         steps = [x.strip() for x in args.build_steps.split(",") if x.strip()]

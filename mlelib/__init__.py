@@ -3,6 +3,7 @@
 The public API is flat: import what you need from ``mlelib``.
 """
 
+from .chunked import ChunkedMLEResult
 from .closed_form import bernoulli_mle, categorical_mle, exponential_mle, gaussian_mle, poisson_mle
 from .delta import DeltaResult, delta_method
 from .errors import DataError, NoFiniteMLEError, SeparationError
@@ -85,6 +86,7 @@ __all__ = [
     "fit_logistic",
     "fit_poisson",
     "LinearRegressionResult",
+    "ChunkedMLEResult",
     "sigmoid",
     "log1pexp",
     # generalised linear models (mlelib.glm, mlelib.families)

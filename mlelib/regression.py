@@ -1101,7 +1101,8 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Parameters
     ----------
     X : array_like, shape (n, k)
-        Design matrix, used as given (add a column of ones for an intercept).
+        Design matrix, used as given (add a column of ones for an intercept). A ``dask.array``
+        X or y (chunked by rows) is fitted out of core: see :class:`~mlelib.ChunkedMLEResult`.
     y : array_like, shape (n,)
         Labels, each 0 or 1 (booleans are accepted).
     tol : float, default 1e-10
@@ -1171,6 +1172,10 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     >>> res.params.round(3).tolist(), res.converged
     ([-2.673, 1.188], True)
     """
+    from .chunked import _is_dask, fit_logistic_chunked  # here: mlelib.chunked imports this module
+
+    if _is_dask(X) or _is_dask(y):  # chunked data: map-reduce Newton (mlelib.chunked)
+        return fit_logistic_chunked(X, y, tol=tol, maxiter=maxiter, param_names=param_names)
     tol, maxiter = _check_options(tol, maxiter)
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, (ya == 0) | (ya == 1), "Logistic-regression", "labels 0 or 1 (booleans are accepted)", name="y")
@@ -1260,7 +1265,8 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     Parameters
     ----------
     X : array_like, shape (n, k)
-        Design matrix, used as given (add a column of ones for an intercept).
+        Design matrix, used as given (add a column of ones for an intercept). A ``dask.array``
+        X or y (chunked by rows) is fitted out of core: see :class:`~mlelib.ChunkedMLEResult`.
     y : array_like, shape (n,)
         Counts: non-negative integers (``2.0`` is a count, ``2.5`` is an error, never truncated).
     tol : float, default 1e-10
@@ -1330,6 +1336,10 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     >>> res.params.round(4).tolist()
     [0.3325, 0.8341]
     """
+    from .chunked import _is_dask, fit_poisson_chunked  # here: mlelib.chunked imports this module
+
+    if _is_dask(X) or _is_dask(y):  # chunked data: map-reduce Newton (mlelib.chunked)
+        return fit_poisson_chunked(X, y, tol=tol, maxiter=maxiter, param_names=param_names)
     tol, maxiter = _check_options(tol, maxiter)
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")

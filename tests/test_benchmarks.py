@@ -54,3 +54,21 @@ def test_chunked_gram_matches_plain_product(bench):
     rng = np.random.default_rng(1)
     X, w = rng.standard_normal((20_000, 4)), rng.random(20_000)
     np.testing.assert_allclose(bench._gram_chunked_syrk(X, w, block=4096), X.T @ (X * w[:, None]), rtol=1e-12)
+
+
+def test_dask_scale_smoke(tmp_path):
+    """benchmarks/dask_scale.py at a tiny size: every fitter agrees with mlelib, the table renders.
+
+    Skipped where the benchmark-only packages (benchmarks/requirements.txt) are not installed, as in CI.
+    """
+    for name in ("zarr", "dask_glm"):
+        pytest.importorskip(name)
+    spec = importlib.util.spec_from_file_location("mle_dask_scale", RUN.parent / "dask_scale.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # dask-ml is skipped here: importing it (scikit-learn, numba) takes longer than the rest of the test
+    out = module.run(tmp_path / "data", 6000, 4, 1500, subsample=3000, skip=("dask_ml",), log=lambda *a: None)
+    assert out["mlelib"]["converged"] and out["mlelib"]["passes"] == 1 + out["mlelib"]["niter"]
+    assert out["dask_glm"]["max_abs_diff_vs_mlelib"] < 1e-6  # dask-glm stops at |change| < 1e-8
+    assert out["subsample"]["max_rel_param_diff"] < 1e-10 and out["subsample"]["max_rel_bse_diff"] < 1e-10
+    assert "| mlelib `fit_logistic` (Dask) |" in module.markdown(out)
