@@ -117,9 +117,11 @@ def probe(settings):
         key = ("threads", v) if k.endswith("_NUM_THREADS") else (k, v)
         groups.setdefault(key, {})[k] = v
     for (name, value), extra in sorted(groups.items()):
-        if name == "threads" and "OMP_NUM_THREADS" not in os.environ and value == str(os.cpu_count()):
-            # Stated explicitly in a setting so that a machine with more cores runs the same count.
-            print(f"  {value} threads: the default on this {os.cpu_count()}-core machine (not a change)")
+        default = str(os.cpu_count()) if name == "threads" else None
+        if all(os.environ.get(k, default) == v for k, v in extra.items()):
+            # Already the baseline (e.g. the thread count of this machine, stated explicitly in a setting
+            # so that a machine with more cores runs the same count; or a caller that set it already).
+            print(f"  {' '.join(f'{k}={v}' for k, v in sorted(extra.items()))}: already the baseline here (not a change)")
             continue
         fp = _fingerprints(extra)
         changed = [what for what in base if fp[what] != base[what]]
