@@ -186,6 +186,7 @@ def run(data_dir, n, k, chunk_rows, subsample=200_000, skip=(), log=print):
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     mem = TreeMemory()
+    saved_env = dict(os.environ)  # distributed's nanny leaves OMP_NUM_THREADS=1 etc. in os.environ
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
     ) as cluster, Client(cluster):
@@ -258,6 +259,8 @@ def run(data_dir, n, k, chunk_rows, subsample=200_000, skip=(), log=print):
         }
         out["beta_true_max_abs_err"] = float(np.abs(beta_ours - true_beta(k)).max())
         out["max_bse"] = float(res.bse.max())
+    os.environ.clear()
+    os.environ.update(saved_env)
     out["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     out["floor_s"] = out["read_pass_s"] * ours["passes"]
     # mlelib's time: the mean of its two runs (first and last), so drift in the load or the cache

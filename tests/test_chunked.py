@@ -6,6 +6,7 @@ errors, log-likelihood and diagnostics, whatever the chunking, on the threaded s
 dask.distributed LocalCluster of worker processes (loopback only, started and stopped here).
 """
 
+import os
 import re
 
 import dask
@@ -67,10 +68,19 @@ def cluster():
     # Two worker processes on the loopback interface; the dashboard on a free loopback port (the
     # default 8787 may be taken by another cluster on this machine, which distributed reports with
     # a UserWarning, an error under our warning filter).
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
-    ) as lc:
-        yield lc
+    # distributed's nanny writes its pre-spawn environment (OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1,
+    # MKL_NUM_THREADS=1, MALLOC_TRIM_THRESHOLD_) into this process's os.environ and leaves it there;
+    # later tests that start subprocesses (test_portability's thread-count probe) would inherit it,
+    # so the environment is restored when the cluster is closed.
+    saved = dict(os.environ)
+    try:
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        ) as lc:
+            yield lc
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture
