@@ -24,6 +24,7 @@ from scipy import linalg, optimize, special, stats
 
 from .errors import DataError, NoFiniteMLEError, SeparationError
 from .families import Binomial, NegativeBinomial, Poisson, _nb_loglik_obs, resolve_family
+from .regression import _separation_signs as _separation
 from .results import MLEResult
 
 __all__ = ["fit_glm", "GLMResult", "glm_lr_test", "LRTestResult"]
@@ -482,32 +483,6 @@ def _start(model, fam, std, start, names):
 def _format_direction(b, names):
     b = b / np.abs(b).max()
     return "[" + ", ".join(f"{n}={v:.3g}" for n, v in zip(names, b) if abs(v) > 1e-9) + "]"
-
-
-def _separation(X, s):
-    """Separating direction for binary rows X with signs s (+1 success, -1 failure), or None."""
-    scale = np.max(np.abs(X), axis=0)
-    A = -(s[:, None] * (X / scale))
-    k = X.shape[1]
-    res = optimize.linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(s.size), bounds=[(-1, 1)] * k, method="highs")
-    if res.status != 0 or -res.fun <= _LP_OBJECTIVE_TOL:
-        return None
-    b = res.x
-    margins = -(A @ b)
-    on_boundary = int(np.sum(margins <= 1e-7 * np.abs(margins).max()))
-    kind = "complete"
-    if on_boundary > 0:
-        A2 = np.column_stack([A, np.ones(s.size)])
-        c2 = np.zeros(k + 1)
-        c2[-1] = -1.0
-        res2 = optimize.linprog(
-            c2, A_ub=A2, b_ub=np.zeros(s.size), bounds=[(-1, 1)] * k + [(0, 1)], method="highs"
-        )
-        if res2.status == 0 and -res2.fun > _LP_OBJECTIVE_TOL:
-            b, on_boundary = res2.x[:k], 0
-        else:
-            kind = "quasi-complete"
-    return b / scale, kind, on_boundary
 
 
 def _binary_rows(X, y, m):

@@ -830,11 +830,15 @@ def _separation(X, y):
     given full rank); otherwise b is a direction along which the log-likelihood increases forever.
     Returns (b in the original units, kind, number of observations on the boundary).
     """
+    return _separation_signs(X, 2.0 * y - 1.0)
+
+
+def _separation_signs(X, s):
+    """The linear program of :func:`_separation` for rows X with signs s (+1 success, -1 failure)."""
     scale = np.max(np.abs(X), axis=0)
-    s = 2.0 * y - 1.0
     A = -(s[:, None] * (X / scale))
     k = X.shape[1]
-    res = optimize.linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(y.size), bounds=[(-1, 1)] * k, method="highs")
+    res = optimize.linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(s.size), bounds=[(-1, 1)] * k, method="highs")
     if res.status != 0 or -res.fun <= _LP_OBJECTIVE_TOL:
         return None
     b = res.x
@@ -843,11 +847,11 @@ def _separation(X, y):
     kind = "complete"
     if on_boundary > 0:
         # is there a direction with every margin strictly positive?  max t s.t. s_i x_i'b >= t
-        A2 = np.column_stack([A, np.ones(y.size)])
+        A2 = np.column_stack([A, np.ones(s.size)])
         c2 = np.zeros(k + 1)
         c2[-1] = -1.0
         res2 = optimize.linprog(
-            c2, A_ub=A2, b_ub=np.zeros(y.size), bounds=[(-1, 1)] * k + [(0, 1)], method="highs"
+            c2, A_ub=A2, b_ub=np.zeros(s.size), bounds=[(-1, 1)] * k + [(0, 1)], method="highs"
         )
         if res2.status == 0 and -res2.fun > _LP_OBJECTIVE_TOL:
             b, on_boundary = res2.x[:k], 0
