@@ -692,63 +692,49 @@ def _full_rank_factor(data, tr, names, G, n, k, std):
     return linalg.cholesky(G), G, tr, std
 
 
-def _newton(data, tr, family, beta, state, tol, maxiter, logistic):
-    """regression._newton with each trial point evaluated in one pass (log-likelihood, score, information).
+class _ChunkedModel:
+    """The log-likelihood on chunked data for :func:`mlelib.regression._newton` (the one Newton loop).
 
-    ``state`` = (ll, g, H, min margin) at the starting beta.
+    Each point is evaluated in one pass over the data (log-likelihood, score and information
+    together: a pass costs far more than the k x k algebra). ``state`` = (ll, g, H, min margin) at
+    ``beta0``, if already known.
     """
-    from .regression import _MAX_HALVINGS, _newton_step
 
-    def evaluate(b):
-        parts = data.map(_newton_chunk, tr, b, family)
-        ll = float(sum(p[0] for p in parts))
-        if not np.isfinite(ll) or any(p[1] is None for p in parts):
-            return -np.inf if np.isnan(ll) else ll, None, None, np.nan
-        g = sum(p[1] for p in parts)
-        H = _sym(sum(p[2] for p in parts))
-        return ll, g, H, min(p[3] for p in parts)
+    def __init__(self, data, tr, family, beta0, state, logistic):
+        self.data, self.tr, self.family, self.logistic = data, tr, family, logistic
+        self._known = (beta0, state)
+        self._current = None
 
-    ll, g, H, _ = state
-    if not np.isfinite(ll):
-        ll = -np.inf
-    niter, converged, reason, dec = 0, False, "", np.inf
-    last_step = np.zeros_like(beta)
-    for _ in range(maxiter + 1):
-        step, dec = _newton_step(g, H)
-        if not np.isfinite(dec):
-            reason = "the Newton step is not finite (singular information matrix)"
-            break
-        small = dec / 2 <= tol
-        if niter == maxiter and not small:
-            reason = f"reached maxiter={maxiter} Newton iterations"
-            break
-        slack = 1e-12 * (1.0 + abs(ll))
-        t, accepted = 1.0, False
-        for _ in range(_MAX_HALVINGS):
-            beta_new = beta + t * step
-            ll_new, g_new, H_new, mmin = evaluate(beta_new)
-            if np.isfinite(ll_new) and ll_new >= ll + 1e-4 * t * dec - slack:
-                accepted = True
-                break
-            t /= 2
-        if accepted:
-            niter += 1
-            last_step = t * step
-            beta, ll, g, H = beta_new, ll_new, g_new, H_new
-            if logistic and mmin > 0:
-                reason = "certificate"
-                break
-        if small:
-            converged = True
-            break
-        if not accepted:
-            reason = "step-halving could not increase the log-likelihood"
-            break
-    if converged:
-        _, dec = _newton_step(g, H)
-        if not (np.isfinite(dec) and dec / 2 <= tol):
-            converged = False
-            reason = "the Newton decrement at the final estimate exceeds the tolerance"
+    def value(self, beta):
+        known_beta, state = self._known
+        if state is not None and beta is known_beta:
+            ll, g, H, mmin = state
+            self._known = (None, None)
+        else:
+            parts = self.data.map(_newton_chunk, self.tr, beta, self.family)
+            ll = float(sum(p[0] for p in parts))
+            if not np.isfinite(ll) or any(p[1] is None for p in parts):
+                ll, g, H, mmin = (-np.inf if np.isnan(ll) else ll), None, None, np.nan
+            else:
+                g = sum(p[1] for p in parts)
+                H = _sym(sum(p[2] for p in parts))
+                mmin = min(p[3] for p in parts)
+        self._current = (g, H, mmin)
+        return ll if np.isfinite(ll) else -np.inf
+
+    def derivatives(self):
+        return self._current[0], self._current[1]
+
+    def certificate(self):
+        return self.logistic and self._current[2] > 0
+
+
+def _newton(data, tr, family, beta, state, tol, maxiter, logistic):
+    """regression._newton (the one Newton loop) with each trial point evaluated in one pass."""
+    from .regression import _newton as newton
+
+    model = _ChunkedModel(data, tr, family, beta, state, logistic)
+    beta, ll, H, niter, converged, reason, dec, last_step = newton(model, beta, tol, maxiter)
     return beta, ll, H, niter, converged, reason, dec, last_step
 
 
@@ -855,11 +841,13 @@ def _fit(X, y, family, tol, maxiter, param_names):
     from .regression import (
         _WEAK_DIRECTION_RATIO,
         _check_options,
+        _degenerate_labels_message,
         _inverse_information,
         _newton_step,
         _raise_separation,
         _warn_not_converged,
         _weak_direction_ratio,
+        _zero_counts_message,
     )
 
     tol, maxiter = _check_options(tol, maxiter)
@@ -875,18 +863,11 @@ def _fit(X, y, family, tol, maxiter, param_names):
     if logistic and summ["ymin"] == summ["ymax"]:
         label = int(summ["ymin"])
         if const is not None:
-            raise SeparationError(
-                f"all {n} labels are {label}: the MLE of P(y = 1) is {label}, which no finite log-odds reach, so "
-                f"the coefficient of the constant column {names[const]} tends to "
-                f"{'+' if label else '-'}inf (complete separation by the intercept); no finite MLE exists"
-            )
+            raise SeparationError(_degenerate_labels_message(n, label, names[const]))
         _no_finite_mle(data, tr, family, std, names, n, [])
     if not logistic and summ["ymax"] == 0:
         if const is not None:
-            raise NoFiniteMLEError(
-                f"all {n} counts are zero: the MLE of the Poisson mean is 0, which exp(X @ beta) never reaches, "
-                f"so the coefficient of the constant column {names[const]} tends to -inf; no finite MLE exists"
-            )
+            raise NoFiniteMLEError(_zero_counts_message(n, names[const]))
         _no_finite_mle(data, tr, family, std, names, n, [])
 
     if logistic:

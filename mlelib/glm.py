@@ -24,15 +24,34 @@ from scipy import linalg, optimize, special, stats
 
 from .errors import DataError, NoFiniteMLEError, SeparationError
 from .families import Binomial, NegativeBinomial, Poisson, _nb_loglik_obs, resolve_family
-from .regression import _separation_signs as _separation
+from .regression import (
+    _MAX_COUNT,
+    _WEAK_DIRECTION_RATIO,
+    _as_design,
+    _as_real_array,
+    _check_finite_cov,
+    _check_param_names,
+    _degenerate_labels_message,
+    _DesignModel,
+    _full_rank_factor,
+    _inverse_information,
+    _newton,
+    _newton_step,
+    _poisson_saturated_loglik,
+    _raise_no_poisson_mle,
+    _raise_separation,
+    _separation_signs,
+    _shifted_matvec,
+    _standardise,
+    _weak_direction_ratio,
+    _weighted_gram,
+    _zero_counts_message,
+)
 from .results import MLEResult
 
 __all__ = ["fit_glm", "GLMResult", "glm_lr_test", "LRTestResult"]
 
 _EPS = np.finfo(float).eps
-_MAX_HALVINGS = 50
-_WEAK_DIRECTION_RATIO = 1e-6
-_LP_OBJECTIVE_TOL = 1e-6
 _METHODS = ("newton", "fisher")
 
 
@@ -124,35 +143,8 @@ class LRTestResult:
 # input validation
 
 
-def _as_real(a, name):
-    """`a` as a float array; complex numbers, strings and other non-numbers are refused."""
-    try:
-        arr = np.asarray(a)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be an array of real numbers; could not read it ({exc})") from None
-    if arr.dtype.kind == "O":
-        for v in arr.ravel():
-            if isinstance(v, complex):
-                raise DataError(f"{name} must be real, got the complex value {v!r}")
-    if arr.dtype.kind == "c":
-        raise DataError(
-            f"{name} must be real, got a complex array (dtype {arr.dtype}, e.g. {arr.ravel()[0]!r}); "
-            "the likelihood is defined for real data only"
-        )
-    if arr.dtype.kind not in "biuf":
-        try:
-            arr = arr.astype(float)
-        except (TypeError, ValueError) as exc:
-            first = arr.ravel()[0] if arr.size else None
-            raise DataError(
-                f"{name} must be numeric, got dtype {arr.dtype} (e.g. {first!r}); could not convert it to "
-                f"floats ({exc})"
-            ) from None
-    return arr.astype(float, copy=False)
-
-
 def _finite_vector(a, name, n):
-    arr = _as_real(a, name)
+    arr = _as_real_array(a, name)
     if arr.ndim != 1:
         raise DataError(f"{name} must be 1-D with one entry per row of X (n = {n}), got shape {arr.shape}")
     if arr.size != n:
@@ -169,33 +161,14 @@ def _finite_vector(a, name, n):
 
 
 def _prepare(X, y, trials, offset, param_names):
-    names = tuple(str(c) for c in X.columns) if hasattr(X, "columns") else None
-    Xa = _as_real(X, "X")
-    if Xa.ndim != 2:
-        raise DataError(
-            f"X must be a 2-D design matrix (n rows, k columns), got {Xa.ndim}-D with shape {Xa.shape}; "
-            "add a column of ones for an intercept"
-        )
-    if Xa.size == 0:
-        raise DataError(f"X is empty (shape {Xa.shape}): need at least one row and one column")
-    bad = ~np.isfinite(Xa)
-    if bad.any():
-        rows, cols = np.nonzero(bad)
-        raise DataError(
-            f"X contains {rows.size} non-finite value(s) (NaN or inf), first {Xa[rows[0], cols[0]]} "
-            f"at row {rows[0]}, column {cols[0]}"
-        )
+    Xa, frame_names = _as_design(X)
     n, k = Xa.shape
     ya = _finite_vector(y, "y", n)
     ta = None if trials is None else _finite_vector(trials, "trials", n)
-    off = np.zeros(n) if offset is None else _finite_vector(offset, "offset", n)
+    off = None if offset is None else _finite_vector(offset, "offset", n)
     if param_names is None:
-        param_names = names if names is not None else tuple(f"x{j}" for j in range(k))
-    if isinstance(param_names, str):
-        raise DataError(f"param_names must be a sequence of {k} names, got the string {param_names!r}")
-    param_names = tuple(str(p) for p in param_names)
-    if len(param_names) != k:
-        raise DataError(f"param_names has {len(param_names)} entries but X has {k} columns")
+        param_names = frame_names if frame_names is not None else tuple(f"x{j}" for j in range(k))
+    param_names = _check_param_names(param_names, k)
     if n < k:
         raise DataError(
             f"X has fewer rows ({n}) than columns ({k}), so its rank is at most {n} < {k}: "
@@ -204,145 +177,75 @@ def _prepare(X, y, trials, offset, param_names):
     return Xa, ya, ta, off, param_names
 
 
-# ----------------------------------------------------------------------------------------------
-# standardisation: Z = (X - 1 m') diag(s)^-1, X beta = Z gamma, beta = B gamma
+def _is_number(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
-def _constant_columns(X):
-    first = X[0]
-    same = np.all(X == first, axis=0) & (first != 0)
-    return [int(j) for j in np.flatnonzero(same)]
-
-
-class _Standardisation:
-    def __init__(self, X):
-        n, k = X.shape
-        consts = _constant_columns(X)
-        self.const = consts[0] if consts else None
-        self.shift = np.zeros(k)
-        if self.const is not None:
-            self.shift = X.mean(axis=0)
-            self.shift[consts] = 0.0
-        Z = X - self.shift
-        rms = np.sqrt(np.mean(Z * Z, axis=0))
-        ok = np.isfinite(rms) & (rms > 0)
-        self.scale = np.where(ok, np.ldexp(1.0, np.round(np.log2(np.where(ok, rms, 1.0))).astype(int)), 1.0)
-        self.Z = Z / self.scale
-        self.const_value = float(X[0, self.const]) if self.const is not None else 1.0
-
-    def matrix(self):
-        """B with beta = B gamma."""
-        B = np.diag(1.0 / self.scale)
-        if self.const is not None:
-            row = -self.shift / (self.const_value * self.scale)
-            row[self.const] = 1.0 / self.scale[self.const]
-            B[self.const] = row
-        return B
-
-
-def _check_rank(Z, names):
-    """Raise DataError unless Z has full numerical column rank (columns normalised to unit length)."""
-    n, k = Z.shape
-    R = np.linalg.qr(Z, mode="r")
-    norms = np.linalg.norm(R, axis=0)
-    if np.any(norms == 0):
-        zero = [names[j] for j in np.flatnonzero(norms == 0)]
-        raise DataError(f"X is rank-deficient: column(s) {', '.join(zero)} are all zeros")
-    _, sv, vt = np.linalg.svd(R / norms)
-    tol = sv[0] * max(n, k) * _EPS
-    rank = int(np.sum(sv > tol))
-    if rank < k:
-        null = vt[-1]
-        involved = [names[j] for j in np.flatnonzero(np.abs(null) > 1e-3 * np.abs(null).max())]
-        raise DataError(
-            f"X is rank-deficient: numerical matrix rank {rank} < {k} columns (smallest singular value of "
-            f"the column-normalised X is {sv[-1]:.3g}, tolerance {tol:.3g}); a linear combination of the "
-            f"columns {', '.join(involved)} is (numerically) zero, so the coefficients are not identifiable. "
-            "Drop or combine the collinear columns (e.g. a duplicated column, or a full set of dummies "
-            "next to an intercept)"
-        )
-    return R
+def _check_glm_options(method, cov_type, tol, maxiter, scale):
+    if method not in _METHODS:
+        raise DataError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
+    if cov_type not in ("nonrobust", "HC0"):
+        raise DataError(f"cov_type must be 'nonrobust' or 'HC0', got {cov_type!r}")
+    if not (_is_number(tol) and np.isfinite(tol) and tol > 0):
+        raise DataError(f"tol must be a positive number (a log-likelihood gain, e.g. 1e-10), got {tol!r}")
+    if not (isinstance(maxiter, (int, np.integer)) and not isinstance(maxiter, (bool, np.bool_)) and maxiter >= 1):
+        raise DataError(f"maxiter must be a positive integer (e.g. 100), got {maxiter!r}")
+    if scale is not None and not (isinstance(scale, str) and scale == "pearson"):
+        if not (_is_number(scale) and np.isfinite(scale) and scale > 0):
+            raise DataError(f"scale must be None, 'pearson' or a positive number (the dispersion phi), got {scale!r}")
+    return float(tol), int(maxiter)
 
 
 # ----------------------------------------------------------------------------------------------
-# linear algebra
+# the model as functions of the linear predictor: what the one Newton loop needs
 
 
-def _gram(Z, w):
-    H = Z.T @ (Z * w[:, None])
-    return (H + H.T) / 2
+class _Kernel:
+    r"""A family/link and its data as functions of the linear predictor :math:`\eta`.
 
-
-def _solve(H, g):
-    """Solve H x = g by a checked Cholesky of the equilibrated H; None if H is not positive definite."""
-    d = np.sqrt(np.abs(np.diag(H)))
-    if not np.all(np.isfinite(d) & (d > 0)):
-        return None
-    try:
-        c = linalg.cho_factor(H / np.outer(d, d))
-    except linalg.LinAlgError:
-        return None
-    x = linalg.cho_solve(c, g / d[:, None] if g.ndim == 2 else g / d)
-    return x / (d[:, None] if g.ndim == 2 else d)
-
-
-def _inverse(H):
-    inv = _solve(H, np.eye(H.shape[0]))
-    if inv is None:
-        d = np.sqrt(np.abs(np.diag(H)))
-        d = np.where(d > 0, d, 1.0)
-        inv = linalg.pinvh(H / np.outer(d, d)) / np.outer(d, d)
-    return (inv + inv.T) / 2
-
-
-def _weak_direction_ratio(G, H, reference):
-    """lambda_min(Q' W Q) / reference, Z = QR, from G = Z'Z: small when weights collapse along a direction.
-
-    The eigenvalues of Q'WQ = R^-T H R^-1 are those of the pencil (H, G); computed through the
-    Cholesky factor L of G (numpy's solve: scipy's solve_triangular costs milliseconds per call).
+    ``objective(eta)``: minus half the deviance (the log-likelihood up to a constant), -inf where
+    :math:`\eta` leaves the link's domain or the mean the family's; ``working(eta)``: the score
+    residuals r (score :math:`Z^\top r`) and the weights of the information used for the step:
+    ``(r, w)`` with the Fisher weights, or, for Newton on a non-canonical link, ``(r, w_obs, w)``
+    (observed weights, and the Fisher weights to fall back on where the observed information is
+    not positive definite). The mean at the last :math:`\eta` is cached: Newton asks for the
+    objective and then the working quantities at the same iterate.
     """
-    try:
-        L = np.linalg.cholesky(G)
-        A = np.linalg.solve(L, H)
-        M = np.linalg.solve(L, A.T)
-        lam = np.linalg.eigvalsh((M + M.T) / 2)[0]
-    except np.linalg.LinAlgError:
-        return 0.0
-    return float(lam) / reference if np.isfinite(lam) else 0.0
 
+    def __init__(self, fam, y, m, method="newton"):
+        self.fam, self.link, self.y = fam, fam.link, y
+        self.m = np.ones_like(y) if m is None else m
+        self.observed = method == "newton" and not fam.is_canonical
+        self._eta, self._mu = None, None
+        # A reference dispersion for families with a free scale (Gaussian, Gamma): the objective is
+        # then -D/(2 phi0), a log-likelihood in its own units, so the Newton-decrement test does not
+        # depend on the units of y (Gaussian) or on the size of the dispersion (Gamma).
+        self.phi0 = 1.0
 
-# ----------------------------------------------------------------------------------------------
-# the model pieces, evaluated at a linear predictor
-
-
-class _Model:
-    """Family + link + data on the standardised design; everything as a function of eta."""
-
-    def __init__(self, fam, Z, y, m, off, firth=False):
-        self.fam, self.link, self.Z, self.y, self.m, self.off = fam, fam.link, Z, y, m, off
-        self.firth = firth
-
-    def valid(self, eta):
-        if not np.all(self.link.valid_eta(eta)):
-            return None
-        mu = self.link.inverse(eta)
-        return mu if np.all(self.fam.valid_mu(mu)) else None
+    def mean(self, eta):
+        """The fitted means, or None outside the parameter space."""
+        if self._eta is not eta:
+            mu = None
+            if np.all(self.link.valid_eta(eta)):
+                with np.errstate(all="ignore"):
+                    mu = self.link.inverse(eta)
+                if not np.all(self.fam.valid_mu(mu)):
+                    mu = None
+            self._eta, self._mu = eta, mu
+        return self._mu
 
     def objective(self, eta):
-        """-D/2 (the log-likelihood up to a constant), plus the Firth penalty; -inf outside."""
-        mu = self.valid(eta)
+        mu = self.mean(eta)
         if mu is None:
             return -np.inf
         with np.errstate(all="ignore"):
-            val = -0.5 * float(np.sum(self.m * self.fam.unit_deviance(self.y, mu, eta)))
-        if self.firth:
-            _, w, _ = self.working(eta, mu)
-            val += 0.5 * _logdet(_gram(self.Z, w))
+            val = -0.5 * float(np.sum(self.m * self.fam.unit_deviance(self.y, mu, eta))) / self.phi0
         return val if np.isfinite(val) else -np.inf
 
-    def working(self, eta, mu=None):
-        """Score residuals r (score = Z' r), Fisher weights w and observed weights w_obs."""
+    def fisher(self, eta):
+        r"""``(r, w, h, mu)``: score residuals, Fisher weights, :math:`h = \mu'/V` and the means."""
         fam, link = self.fam, self.link
+        mu = self.mean(eta)
         if mu is None:
             mu = link.inverse(eta)
         with np.errstate(all="ignore"):
@@ -351,17 +254,125 @@ class _Model:
             h = link.sign_dmu(eta) * np.exp(log_dmu - log_v)  # (dmu/deta) / V
             r = self.m * (self.y - mu) * h
             w = self.m * np.exp(2 * log_dmu - log_v)
-            if fam.is_canonical:
-                w_obs = w
-            else:
-                w_obs = w - r * (link.d2_ratio(eta) - h * fam.variance_deriv(mu))
-        return r, w, w_obs
+        return r, w, h, mu
 
-    def firth_score(self, eta, w, r):
-        """Modified score residuals r + h V'(mu) / 2 (canonical links), h the hat values."""
-        mu = self.link.inverse(eta)
+    def working(self, eta):
+        r, w, h, mu = self.fisher(eta)
+        if self.phi0 != 1.0:
+            r, w = r / self.phi0, w / self.phi0
+        if not self.observed:
+            return r, w
+        with np.errstate(all="ignore"):
+            w_obs = w - r * (self.link.d2_ratio(eta) - h * self.fam.variance_deriv(mu))
+        return r, w_obs, w
+
+    def loglik(self, eta, scale):
+        """The full log-likelihood at dispersion `scale`."""
+        mu = self.mean(eta)
+        with np.errstate(all="ignore"):
+            return float(np.sum(self.fam.loglik_obs(self.y, mu, eta, self.m, scale)))
+
+
+class _BernoulliLogit(_Kernel):
+    r"""0/1 labels with the logit link: one exp per iterate, no cancellation.
+
+    With the margins :math:`m_i = s_i\eta_i` (:math:`s_i = 2y_i - 1`) and :math:`z = e^{-|\eta|}`:
+    :math:`\log(1 + e^{-m}) = \max(-m, 0) + \log(1 + z)`, :math:`y - p = s\,\sigma(-m)` with
+    :math:`\sigma(-m)` = z/(1+z) for m >= 0 and 1/(1+z) otherwise, and the weight :math:`p(1-p) = z/(1+z)^2`.
+    """
+
+    def __init__(self, fam, y, m=None, method="newton"):
+        super().__init__(fam, y, m, method)
+        self.s = 2.0 * y - 1.0
+        self._margin_eta = None
+
+    def _margins(self, eta):
+        if self._margin_eta is not eta:
+            self._margin_eta, self._m, self._z = eta, self.s * eta, np.exp(-np.abs(eta))
+        return self._m, self._z
+
+    def objective(self, eta):
+        m, z = self._margins(eta)
+        return -float(np.maximum(-m, 0.0).sum() + np.log1p(z).sum())
+
+    def working(self, eta):
+        m, z = self._margins(eta)
+        inv = np.add(1.0, z)
+        np.reciprocal(inv, out=inv)
+        z_inv = z * inv
+        r = np.where(m >= 0, z_inv, inv)
+        r *= self.s
+        z_inv *= inv  # the weight, in place (fewer n-vectors alive at once)
+        return r, z_inv
+
+    def separated(self, eta):
+        r"""Every margin :math:`s_i x_i^\top\beta > 0`: beta itself separates the classes."""
+        return bool(np.all(self._margins(eta)[0] > 0))
+
+    def loglik(self, eta, scale):
+        return self.objective(eta)
+
+
+class _PoissonLog(_Kernel):
+    r"""Counts with the log link, without cancellation (counts of 1e12 make :math:`y\eta` and :math:`e^\eta` 3e13).
+
+    Minus half the deviance, :math:`-\sum_i y_i\varphi(\eta_i - \log y_i) - \sum_{y_i=0} e^{\eta_i}`
+    with :math:`\varphi(t) = e^t - 1 - t \ge 0` via ``expm1``; the log-likelihood adds the saturated
+    one, :math:`\sum_i [y_i\log y_i - y_i - \log y_i!]` (Stirling's series for large counts).
+    """
+
+    def __init__(self, fam, y, m=None, method="newton"):
+        super().__init__(fam, y, m, method)
+        self.logy = np.log(np.where(y > 0, y, 1.0))
+        self.zero = (y == 0).astype(float)
+        self.has_zero = bool(self.zero.any())
+        self._mu_eta = None
+
+    def mean(self, eta):
+        if self._mu_eta is not eta:
+            with np.errstate(over="ignore"):
+                self._mu_eta, self._mu = eta, np.exp(eta)
+        return self._mu
+
+    def objective(self, eta):
+        mu = self.mean(eta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            t = np.subtract(eta, self.logy)
+            phi = np.expm1(t)
+            phi -= t  # in place: two n-vectors in all
+            value = -float(self.y @ phi + (self.zero @ mu if self.has_zero else 0.0))
+        return value if np.isfinite(value) else -np.inf
+
+    def working(self, eta):
+        mu = self.mean(eta)
+        return self.y - mu, mu
+
+    def loglik(self, eta, scale):
+        return self.objective(eta) + _poisson_saturated_loglik(self.y)
+
+
+class _Firth:
+    r"""Firth's penalised objective :math:`\ell + \tfrac12\log\det(Z^\top WZ)` and its modified score.
+
+    For a canonical link the modified score is :math:`Z^\top\{r + \tfrac12\,\text{hat}\cdot V'(\mu)\}`
+    :cite:p:`firth1993bias`, with the hat values of :math:`W^{1/2}Z`.
+    """
+
+    def __init__(self, base, Z):
+        self.base, self.Z = base, Z
+
+    def objective(self, eta):
+        val = self.base.objective(eta)
+        if not np.isfinite(val):
+            return -np.inf
+        _, w, _, _ = self.base.fisher(eta)
+        val += 0.5 * _logdet(_weighted_gram(self.Z, w))
+        return val if np.isfinite(val) else -np.inf
+
+    def working(self, eta):
+        r, w, _, mu = self.base.fisher(eta)
         hat = _hat_values(self.Z, w)
-        return r + 0.5 * hat * self.fam.variance_deriv(mu)
+        return r + 0.5 * hat * self.base.fam.variance_deriv(mu), w
 
 
 def _logdet(H):
@@ -381,191 +392,161 @@ def _hat_values(Z, w):
     return np.einsum("ij,ij->i", Q, Q)
 
 
-_POLISH_STEPS = 30
+def _kernel(fam, y, m, method):
+    """The fastest exact kernel for the family: Bernoulli-logit and Poisson-log have their own."""
+    bernoulli = m is None or bool(np.all(m == 1))
+    if isinstance(fam, Binomial) and fam.is_canonical and bernoulli and np.all((y == 0) | (y == 1)):
+        return _BernoulliLogit(fam, y)
+    if type(fam) is Poisson and fam.is_canonical:
+        return _PoissonLog(fam, y)
+    return _Kernel(fam, y, m, method)
 
 
-def _irls(model, gamma, method, tol, maxiter, certificate=None):
-    """Maximise model.objective(Z gamma + offset) by Newton or Fisher scoring with step-halving.
-
-    Returns (gamma, eta, objective, niter, converged, reason, dec). Once half the squared
-    decrement g' H^-1 g / 2 is <= tol, polishing steps follow while the decrement still falls by a
-    factor of 4 or more per step (one or two for Newton's quadratic convergence; more for Fisher
-    scoring, which converges only linearly for non-canonical links). ``converged`` is the test
-    at the returned estimate.
-    """
-    Z, off = model.Z, model.off
-    eta = Z @ gamma + off
-    obj = model.objective(eta)
-    niter, extra, prev, dec = 0, 0, None, np.inf
-    while True:
-        r, w, w_obs = model.working(eta)
-        g = Z.T @ (model.firth_score(eta, w, r) if model.firth else r)
-        step = None
-        if method == "newton" and not model.firth:
-            step = _solve(_gram(Z, w_obs), g)  # None when the observed information is not PD here
-        if step is None:
-            step = _solve(_gram(Z, w), g)
-        if step is None or not np.all(np.isfinite(step)):
-            return gamma, eta, obj, niter, False, "the information matrix is singular or not finite", np.inf
-        dec = float(g @ step)
-        small = dec / 2 <= tol
-        if small and prev is not None and (dec > prev / 4 or extra >= _POLISH_STEPS):
-            return gamma, eta, obj, niter, True, "", dec
-        if niter >= maxiter and not small:
-            return gamma, eta, obj, niter, False, f"reached maxiter={maxiter} iterations", dec
-        slack = 1e-12 * (1.0 + abs(obj))
-        t, accepted = 1.0, False
-        for _ in range(_MAX_HALVINGS):
-            gamma_new = gamma + t * step
-            eta_new = Z @ gamma_new + off
-            obj_new = model.objective(eta_new)
-            if np.isfinite(obj_new) and obj_new >= obj + 1e-4 * t * dec - slack:
-                accepted = True
-                break
-            t /= 2
-        if not accepted:
-            if small:  # no step improves on a point that already passes the test
-                return gamma, eta, obj, niter, True, "", dec
-            return gamma, eta, obj, niter, False, "step-halving could not increase the log-likelihood", dec
-        niter += 1
-        gamma, eta, obj = gamma_new, eta_new, obj_new
-        if certificate is not None and certificate(eta):
-            return gamma, eta, obj, niter, False, "certificate", dec
-        if small:
-            prev, extra = dec, extra + 1
-        else:
-            prev, extra = None, 0
+# ----------------------------------------------------------------------------------------------
+# existence: the linear programs of mlelib.regression, on the standardised design
 
 
-def _start(model, fam, std, start, names):
-    """gamma0: the given start (original units), else one weighted least-squares step (IRLS)."""
-    Z, y, m, off = model.Z, model.y, model.m, model.off
-    k = Z.shape[1]
-    if start is not None:
-        b0 = _as_real(start, "start")
-        if b0.shape != (k,) or not np.all(np.isfinite(b0)):
-            raise DataError(f"start must be a finite 1-D array of {k} coefficients, got {b0!r}")
-        gamma = np.linalg.solve(std.matrix(), b0)
-        if not np.isfinite(model.objective(Z @ gamma + off)):
-            raise DataError(f"start = {b0.tolist()} gives fitted means outside the {fam.name} family's range")
-        return gamma
-    link = fam.link
+def _check_separation(Z, y, names, std, grouped):
+    """Raise SeparationError if the (success/failure rows of the) data are separated."""
+    if grouped:  # a success row where y > 0, a failure row where y < 1
+        succ, fail = y > 0, y < 1
+        rows = np.vstack([Z[succ], Z[fail]])
+        s = np.concatenate([np.ones(int(succ.sum())), -np.ones(int(fail.sum()))])
+    else:
+        rows, s = Z, 2.0 * y - 1.0
+    found = _separation_signs(rows, s)
+    if found is not None:
+        _raise_separation(found, s, names, std, grouped=grouped)
+
+
+def _check_degenerate_response(Z, y, fam, names, std, grouped):
+    """All responses at one end (binomial) or all counts zero: no finite MLE."""
+    n = y.size
+    if isinstance(fam, Binomial) and (np.all(y == 0) or np.all(y == 1)):
+        label = int(y[0])
+        if std.const is not None:
+            raise SeparationError(_degenerate_labels_message(n, label, names[std.const], grouped))
+        _check_separation(Z, y, names, std, grouped)
+    if isinstance(fam, (Poisson, NegativeBinomial)) and not y.any():
+        if std.const is not None:
+            raise NoFiniteMLEError(_zero_counts_message(n, names[std.const]))
+        _raise_no_poisson_mle(Z, y, names, std)
+
+
+# ----------------------------------------------------------------------------------------------
+# the core: standardise, check, Newton, check again
+
+
+@dataclass
+class _CoreFit:
+    gamma: np.ndarray  # coefficients on Z; params = std.params(gamma)
+    eta: np.ndarray
+    objective: float  # the maximised objective (-D/2, plus the Firth penalty)
+    H: np.ndarray  # the information on Z used for the covariance
+    niter: int
+    converged: bool
+    reason: str
+    dec: float
+    Z: np.ndarray
+    std: object
+    kernel: object
+
+
+def _user_start(start, std, k):
+    b0 = _as_real_array(start, "start")
+    if b0.shape != (k,) or not np.all(np.isfinite(b0)):
+        raise DataError(
+            f"start must be a finite 1-D array of {k} coefficients (in the units of X), got "
+            f"{np.array2string(b0, threshold=8)} (shape {b0.shape})"
+        )
+    return linalg.solve(std.T, b0)
+
+
+def _irls_start(kernel, Z, off, std):
+    """One weighted least-squares (IRLS) step from the family's starting means, as R and statsmodels."""
+    fam, link, y, m = kernel.fam, kernel.link, kernel.y, kernel.m
     mu0 = fam.start_mu(y, m)
     with np.errstate(all="ignore"):
         eta0 = link.link(mu0)
         gp = link.deriv(mu0)
-        z = eta0 - off + (y - mu0) * gp
+        z = eta0 - (0.0 if off is None else off) + (y - mu0) * gp
         w0 = m / (fam.variance(mu0) * gp * gp)
     candidates = []
     if np.all(np.isfinite(z)) and np.all(np.isfinite(w0)):
-        sol = _solve(_gram(Z, w0), Z.T @ (w0 * z))
-        if sol is not None:
-            candidates.append(sol)
-    if std.const is not None:
-        gamma = np.zeros(k)
+        found = _newton_step(Z.T @ (w0 * z), _weighted_gram(Z, w0), strict=True)
+        if found is not None:
+            candidates.append(found[0])
+    if std.ones is not None:  # the intercept-only fit without offset
         with np.errstate(all="ignore"):
-            gamma[std.const] = float(link.link(np.average(y, weights=m))) / float(Z[0, std.const])
-        candidates.append(gamma)
-    candidates.append(np.zeros(k))
-    for gamma in candidates:
-        if np.all(np.isfinite(gamma)) and np.isfinite(model.objective(Z @ gamma + off)):
-            return gamma
-    raise DataError(
-        f"could not find starting values whose fitted means are valid for the {fam.name} family with the "
-        f"{link.name} link; pass start= (coefficients in the units of X)"
-    )
+            candidates.append(std.ones * float(link.link(np.average(y, weights=m))))
+    return candidates + [np.zeros(Z.shape[1])]
 
 
-# ----------------------------------------------------------------------------------------------
-# existence: linear programs (as in mlelib.regression)
+def _fit_core(Xa, y, m, off, fam, names, *, method="newton", firth=False, start=None, tol=1e-10, maxiter=100,
+              grouped=False):
+    """The one fit of mlelib's GLMs (fit_glm, fit_logistic, fit_poisson).
 
-
-def _format_direction(b, names):
-    b = b / np.abs(b).max()
-    return "[" + ", ".join(f"{n}={v:.3g}" for n, v in zip(names, b) if abs(v) > 1e-9) + "]"
-
-
-def _binary_rows(X, y, m):
-    """Expand binomial data to Bernoulli rows: a success row where y > 0, a failure row where y < 1."""
-    succ, fail = y > 0, y < 1
-    rows = np.vstack([X[succ], X[fail]])
-    s = np.concatenate([np.ones(int(succ.sum())), -np.ones(int(fail.sum()))])
-    return rows, s
-
-
-def _check_separation(X, y, m, names):
-    rows, s = _binary_rows(X, y, m)
-    found = _separation(rows, s)
-    if found is None:
-        return
-    b, kind, on_boundary = found
-    n = s.size
-    direction = _format_direction(b, names)
-    if kind == "complete":
-        detail = (
-            f"complete separation: the hyperplane X @ b = 0 with b = {direction} has every success on one side "
-            "and every failure on the other"
-        )
+    Standardises X (:func:`~mlelib.regression._standardise`: exact, so the fit is equivariant under
+    affine changes of the columns), checks its rank, refuses responses with no finite MLE, runs
+    :func:`~mlelib.regression._newton` on the family's kernel, and runs the existence linear
+    programs on a symptom of divergence. ``m``: binomial trials (None: all 1); ``off``: offset or None.
+    """
+    n, k = Xa.shape
+    Z, std, gram = _standardise(Xa)
+    R, gram, Z, std = _full_rank_factor(Z, names, gram, std.data_tol, std, orthogonalise=True)
+    if not firth:
+        _check_degenerate_response(Z, y, fam, names, std, grouped)
+    kernel = _kernel(fam, y, m, method)
+    if firth:
+        kernel = _Firth(kernel, Z)
+    bernoulli = isinstance(kernel, _BernoulliLogit)
+    certificate = kernel.separated if bernoulli and off is None else None
+    H0 = None
+    if start is not None:
+        gamma0 = _user_start(start, std, k)
+        candidates = [gamma0]
+    elif bernoulli and off is None:
+        candidates, H0 = [np.zeros(k)], gram / 4  # the information at beta = 0 is Z'Z / 4
     else:
-        detail = (
-            f"quasi-complete separation: with b = {direction}, X @ b >= 0 for every success and X @ b <= 0 for "
-            f"every failure, with {on_boundary} of {n} success/failure rows on the boundary X @ b = 0; the "
-            f"fitted probabilities of the other {n - on_boundary} are pushed towards 0 or 1"
-        )
-    raise SeparationError(
-        f"no finite MLE: the classes show {detail}. Moving the coefficients along b increases the "
-        "log-likelihood forever (towards its supremum, never attained), so Newton's method would return "
-        "ever larger coefficients. Remedies: drop or merge the separating regressor(s), collect more data, "
-        "or use a penalised fit (penalty='firth')"
-    )
-
-
-def _check_count_recession(X, y, names):
-    zero = y == 0
-    if not zero.any():
-        return
-    scale = np.max(np.abs(X), axis=0)
-    Xz = X[zero] / scale
-    k = X.shape[1]
-    kwargs = {}
-    if (~zero).any():
-        Xp = X[~zero] / scale
-        kwargs = {"A_eq": Xp, "b_eq": np.zeros(Xp.shape[0])}
-    res = optimize.linprog(
-        Xz.sum(axis=0), A_ub=Xz, b_ub=np.zeros(Xz.shape[0]), bounds=[(-1, 1)] * k, method="highs", **kwargs
-    )
-    if res.status != 0 or -res.fun <= _LP_OBJECTIVE_TOL:
-        return
-    b = res.x
-    drops = Xz @ b
-    driven = int(np.sum(drops < -1e-7 * np.abs(drops).max()))
-    raise NoFiniteMLEError(
-        f"no finite MLE: along the direction b = {_format_direction(b / scale, names)} every observation with "
-        f"y > 0 keeps its fitted mean (x_i'b = 0) while the fitted means of {driven} observation(s) with y = 0 "
-        "shrink towards 0, so the log-likelihood increases forever and the coefficients would run off to "
-        "+/-inf. Typical cause: a regressor (e.g. a dummy) that is non-zero only where the count is 0; drop it "
-        "or merge its categories"
-    )
-
-
-def _check_degenerate_response(X, y, fam, names):
-    """All labels equal (binomial) or all counts zero (Poisson, NB): no finite MLE with an intercept."""
-    consts = _constant_columns(X)
-    n = y.size
-    if isinstance(fam, Binomial) and (np.all(y == 0) or np.all(y == 1)):
-        label = int(y[0])
-        if consts:
-            raise SeparationError(
-                f"all {n} responses are {'successes' if label else 'failures'}: the MLE of P(y = 1) is {label}, "
-                f"which no finite linear predictor reaches, so the coefficient of the constant column "
-                f"{names[consts[0]]} tends to {'+' if label else '-'}inf (complete separation by the intercept); "
-                "no finite MLE exists"
+        candidates = _irls_start(kernel.base if firth else kernel, Z, off, std)
+    model = _DesignModel(Z, kernel.objective, kernel.working, offset=off, certificate=certificate)
+    for gamma0 in candidates:
+        if np.all(np.isfinite(gamma0)) and np.isfinite(model.value(gamma0)):
+            break
+    else:
+        if start is not None:
+            raise DataError(
+                f"start = {np.asarray(start, dtype=float).tolist()} gives fitted means outside the {fam.name} "
+                f"family's range with the {fam.link.name} link"
             )
-    if isinstance(fam, (Poisson, NegativeBinomial)) and not y.any() and consts:
-        raise NoFiniteMLEError(
-            f"all {n} counts are zero: the MLE of the mean is 0, which exp(X @ beta) never reaches, so the "
-            f"coefficient of the constant column {names[consts[0]]} tends to -inf; no finite MLE exists"
+        raise DataError(
+            f"could not find starting values whose fitted means are valid for the {fam.name} family with the "
+            f"{fam.link.name} link; pass start= (coefficients in the units of X)"
         )
+    model.H0 = H0
+    if fam.free_scale:  # the mean deviance at the start: a dispersion of the right size (see _Kernel.phi0)
+        dev0 = -2.0 * kernel.objective(model.linear_predictor(gamma0)) / y.size
+        kernel.phi0 = dev0 if np.isfinite(dev0) and dev0 > 0 else 1.0
+    # linear convergence: Fisher scoring on a non-canonical link, and Firth's modified score (whose
+    # step uses the information, not the Hessian of the penalised objective)
+    polish = firth or (method == "fisher" and not fam.is_canonical)
+    gamma, obj, H, niter, converged, reason, dec, _ = _newton(model, gamma0, tol, maxiter, polish=polish)
+    eta = model.linear_predictor(gamma)
+    if fam.free_scale:  # back to the units of -D/2
+        obj, H, kernel.phi0 = obj * kernel.phi0, H * kernel.phi0, 1.0
+    if reason == "certificate":
+        _raise_separation((gamma, "complete", 0), y, names, std)
+    if not firth:
+        if isinstance(fam, Binomial):
+            reference = 0.25 * (1.0 if m is None else float(np.mean(m)))
+            if not converged or _weak_direction_ratio(R, H, reference) < _WEAK_DIRECTION_RATIO:
+                _check_separation(Z, y, names, std, grouped)
+        elif isinstance(fam, (Poisson, NegativeBinomial)):
+            r, w = kernel.working(eta)[:2]
+            reference = float(np.mean(y)) if y.any() else float(np.mean(w))
+            if not converged or _weak_direction_ratio(R, H, reference) < _WEAK_DIRECTION_RATIO:
+                _raise_no_poisson_mle(Z, y, names, std)
+    return _CoreFit(gamma, eta, obj, H, niter, converged, reason, dec, Z, std, kernel)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -599,15 +580,14 @@ def _nb_joint(Z, y, eta, a):
     l_a, l_aa, l_ea = _nb_alpha_parts(y, mu, a)
     k = Z.shape[1]
     H = np.empty((k + 1, k + 1))
-    H[:k, :k] = _gram(Z, w_obs)
+    H[:k, :k] = _weighted_gram(Z, w_obs)
     H[:k, k] = H[k, :k] = -(Z.T @ l_ea)
     H[k, k] = -float(np.sum(l_aa))
     g = np.append(Z.T @ s_eta, float(np.sum(l_a)))
-    scores = np.column_stack([Z * s_eta[:, None], l_a])
-    return g, H, scores
+    return g, H, (s_eta, l_a)
 
 
-def _nb_profile_alpha(y, eta, a0):
+def _nb_profile_alpha(y, eta):
     """The alpha maximising the NB2 log-likelihood at fixed means, by bounded Brent on log alpha."""
     mu, log_mu = np.exp(eta), eta
 
@@ -619,48 +599,50 @@ def _nb_profile_alpha(y, eta, a0):
     return float(np.exp(res.x)), res.x <= lo + 1e-3
 
 
-def _fit_nb(Z, y, off, gamma, method, tol, maxiter, names):
-    """Alternate IRLS for beta at fixed alpha and a 1-D ML update of alpha; polish by joint Newton."""
+def _nb_loglik(y, eta, a):
+    return float(np.sum(_nb_loglik_obs(y, np.exp(eta), eta, a)))
+
+
+def _fit_nb(Z, y, off, gamma, tol, maxiter):
+    """Alternate Newton for beta at fixed alpha (the one loop) and a 1-D ML update of alpha; polish jointly."""
     # moment start for alpha from the Poisson fit at gamma; at alpha = 0+ the score for alpha is
     # sum((y - mu)^2 - y) / 2 at the Poisson MLE: not positive means no overdispersion to fit
-    eta = Z @ gamma + off
+    eta = Z @ gamma + (0.0 if off is None else off)
     mu = np.exp(eta)
     if float(np.sum((y - mu) ** 2 - y)) <= 0:
         raise NoFiniteMLEError(_NO_OVERDISPERSION)
     a = max(float(np.mean(((y - mu) ** 2 - mu) / mu**2)), 1e-2)
-    m = np.ones_like(y)
     niter, converged, reason, dec = 0, False, "", np.inf
+    k = Z.shape[1]
     for _ in range(maxiter):
-        model = _Model(NegativeBinomial(a), Z, y, m, off)
-        gamma, eta, _, it, ok, why, _ = _irls(model, gamma, method, tol * 1e-2, maxiter)
+        kernel = _Kernel(NegativeBinomial(a), y, None, "newton")
+        model = _DesignModel(Z, kernel.objective, kernel.working, offset=off)
+        gamma, _, _, it, ok, why, _, _ = _newton(model, gamma, tol * 1e-2, maxiter)
+        eta = model.linear_predictor(gamma)
         niter += it
         if not ok:
-            reason = f"the IRLS for beta at alpha = {a:.4g} did not converge ({why})"
+            reason = f"the Newton iteration for beta at alpha = {a:.4g} did not converge ({why})"
             break
-        a, at_bound = _nb_profile_alpha(y, eta, a)
+        a, at_bound = _nb_profile_alpha(y, eta)
         if at_bound:
             raise NoFiniteMLEError(_NO_OVERDISPERSION)
         g, H, _ = _nb_joint(Z, y, eta, a)
-        step = _solve(H, g)
-        if step is None:
+        found = _newton_step(g, H, strict=True)
+        if found is None:
             reason = "the joint information of (beta, alpha) is not positive definite"
             break
-        dec = float(g @ step)
+        step, dec = found
         if dec / 2 <= tol:
             # one joint Newton step to polish, kept if it does not lower the log-likelihood
-            k = Z.shape[1]
             g_new, a_new = gamma + step[:k], a + step[k]
             if a_new > 0:
-                eta_new = Z @ g_new + off
-
-                def ll(e, al):
-                    return float(np.sum(_nb_loglik_obs(y, np.exp(e), e, al)))
-
-                if ll(eta_new, a_new) >= ll(eta, a) - 1e-12 * (1 + abs(ll(eta, a))):
+                eta_new = model.linear_predictor(g_new)
+                before = _nb_loglik(y, eta, a)
+                if _nb_loglik(y, eta_new, a_new) >= before - 1e-12 * (1 + abs(before)):
                     gamma, eta, a = g_new, eta_new, a_new
                     g, H, _ = _nb_joint(Z, y, eta, a)
-                    st = _solve(H, g)
-                    dec = float(g @ st) if st is not None else np.inf
+                    found = _newton_step(g, H, strict=True)
+                    dec = found[1] if found is not None else np.inf
             converged = dec / 2 <= tol
             if not converged:
                 reason = "the polished joint Newton decrement is above tol"
@@ -792,17 +774,10 @@ def fit_glm(
     [-0.271, 0.817]
     """
     fam = resolve_family(family, link)
-    if method not in _METHODS:
-        raise DataError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
-    if cov_type not in ("nonrobust", "HC0"):
-        raise DataError(f"cov_type must be 'nonrobust' or 'HC0', got {cov_type!r}")
-    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
-        raise DataError(f"tol must be a positive number, got {tol!r}")
-    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
-        raise DataError(f"maxiter must be a positive integer, got {maxiter!r}")
+    tol, maxiter = _check_glm_options(method, cov_type, tol, maxiter, scale)
     firth = False
     if penalty is not None:
-        if penalty != "firth":
+        if not (isinstance(penalty, str) and penalty == "firth"):
             raise DataError(f"penalty must be None or 'firth', got {penalty!r}")
         if not (isinstance(fam, (Binomial, Poisson)) and fam.is_canonical):
             raise DataError(
@@ -818,56 +793,34 @@ def fit_glm(
             "method='fisher' is not available with an estimated alpha: the expected information of alpha has no "
             "closed form; use method='newton' or fix alpha with NegativeBinomial(alpha=...)"
         )
-    if scale is not None and not (isinstance(scale, str) and scale == "pearson"):
-        if isinstance(scale, str) or not (np.isscalar(scale) and np.isfinite(scale) and scale > 0):
-            raise DataError(f"scale must be None, 'pearson' or a positive number, got {scale!r}")
-        if nb_free:
-            raise DataError("scale cannot be set when alpha is estimated: alpha is the dispersion of the NB2 model")
+    if nb_free and scale is not None:
+        raise DataError("scale cannot be set when alpha is estimated: alpha is the dispersion of the NB2 model")
     Xa, ya, ta, off, names = _prepare(X, y, trials, offset, param_names)
     ywork, m = fam.check_response(ya, ta)
+    if isinstance(fam, (Poisson, NegativeBinomial)) and ywork.max() > _MAX_COUNT:
+        raise DataError(
+            f"y contains the count {ywork.max():.6g}, above 2**53 (about 9.0e15), where float64 no longer "
+            "represents every integer: counts must be <= 2**53; for such large counts use a continuous model"
+        )
     n, p = Xa.shape
-    std = _Standardisation(Xa)
-    Z = std.Z
-    _check_rank(Z, names)
-    G = _gram(Z, np.ones(n))
-    if not firth:
-        _check_degenerate_response(Xa, ywork, fam, names)
+    grouped = ta is not None
+    m_core = m if grouped else None
 
-    fam_fit = NegativeBinomial(1.0) if nb_free else fam
-    model = _Model(fam_fit, Z, ywork, m, off, firth=firth)
-    if nb_free:
-        model = _Model(Poisson(), Z, ywork, m, off)
-    gamma0 = _start(model, model.fam, std, start, names)
-
-    certificate = None
-    if isinstance(fam, Binomial) and not firth:
-        s = np.where(ywork > 0, 1.0, -1.0)
-
-        def certificate(eta):  # all binary outcomes strictly on the correct side: complete separation
-            return bool(np.all(np.isin(ywork, (0.0, 1.0))) and np.all(s * eta > 0) and not off.any())
-
-    alpha = float("nan")
-    if nb_free:
-        # a Poisson fit first (its no-MLE check applies to the NB too), then alpha
-        gamma0, eta, _, _, ok, _, _ = _irls(model, gamma0, method, tol, maxiter)
-        if not ok:
-            _check_count_recession(Xa, ywork, names)
-        gamma, eta, alpha, niter, converged, reason, dec = _fit_nb(Z, ywork, off, gamma0, method, tol, maxiter, names)
+    if nb_free:  # a Poisson fit first (its no-MLE checks apply to the NB too), then alpha
+        pois = _fit_core(Xa, ywork, None, off, Poisson(), names, tol=tol, maxiter=maxiter)
+        Z, std = pois.Z, pois.std
+        gamma, eta, alpha, niter, converged, reason, dec = _fit_nb(Z, ywork, off, pois.gamma, tol, maxiter)
         fam_fit = NegativeBinomial(alpha)
-        model = _Model(fam_fit, Z, ywork, m, off)
+        kernel = _Kernel(fam_fit, ywork, None, method)
     else:
-        gamma, eta, obj, niter, converged, reason, dec = _irls(model, gamma0, method, tol, maxiter, certificate)
-        if reason == "certificate":
-            _check_separation(Xa, ywork, m, names)
-    r, w, w_obs = model.working(eta)
-    if not firth:
-        if isinstance(fam, Binomial):
-            if not converged or _weak_direction_ratio(G, _gram(Z, w), 0.25 * float(np.mean(m))) < _WEAK_DIRECTION_RATIO:
-                _check_separation(Xa, ywork, m, names)
-        elif isinstance(fam, (Poisson, NegativeBinomial)):
-            ref = float(np.mean(ywork)) if ywork.any() else float(np.mean(w))
-            if not converged or _weak_direction_ratio(G, _gram(Z, w), ref) < _WEAK_DIRECTION_RATIO:
-                _check_count_recession(Xa, ywork, names)
+        core = _fit_core(
+            Xa, ywork, m_core, off, fam, names, method=method, firth=firth, start=start, tol=tol,
+            maxiter=maxiter, grouped=grouped,
+        )
+        Z, std, gamma, eta = core.Z, core.std, core.gamma, core.eta
+        niter, converged, reason, dec = core.niter, core.converged, core.reason, core.dec
+        fam_fit, alpha = fam, float("nan")
+        kernel = core.kernel.base if firth else core.kernel
     if not converged:
         warnings.warn(
             f"fit_glm did not converge: {reason} (half the squared Newton decrement is {dec / 2:.3g}, "
@@ -876,9 +829,9 @@ def fit_glm(
             stacklevel=2,
         )
 
-    mu = fam_fit.link.inverse(eta)
+    r, w, _, mu = kernel.fisher(eta)
     with np.errstate(all="ignore"):
-        dev = float(np.sum(m * fam_fit.unit_deviance(ywork, mu, eta)))
+        dev = -2.0 * kernel.objective(eta)
         pearson = float(np.sum(m * (ywork - mu) ** 2 / fam_fit.variance(mu)))
     df_resid = n - p
     if fam.name == "gaussian" and dev <= (64 * _EPS * np.linalg.norm(ywork)) ** 2:
@@ -887,35 +840,34 @@ def fit_glm(
             "sigma2_hat = RSS/n = 0 and the Gaussian log-likelihood is unbounded above: no finite MLE of the "
             "dispersion exists (need noise, or more observations than columns)"
         )
-    if scale == "pearson" or (scale is None and fam.free_scale):
+    estimated = scale == "pearson" or (scale is None and fam.free_scale)
+    if estimated:
         if df_resid < 1:
             raise DataError(f"the dispersion X^2/(n - p) needs n > p, got n = {n}, p = {p}")
         phi = pearson / df_resid
-    elif scale is None:
-        phi = 1.0
     else:
-        phi = float(scale)
+        phi = 1.0 if scale is None else float(scale)
 
-    B = std.matrix()
     if nb_free:
-        g, H, scores = _nb_joint(Z, ywork, eta, alpha)
-        Binv = np.eye(p + 1)
-        Binv[:p, :p] = B
-        B = Binv
-        params = np.append(B[:p, :p] @ gamma, alpha)
+        g, H, (s_eta, l_a) = _nb_joint(Z, ywork, eta, alpha)
+        T = np.eye(p + 1)
+        T[:p, :p] = std.T
+        params = np.append(std.params(gamma), alpha)
+        score_parts = lambda: np.column_stack([Z * s_eta[:, None], l_a])  # noqa: E731
     else:
-        H = _gram(Z, w_obs if method == "newton" else w)
-        if _solve(H, np.ones(p)) is None:  # observed information not PD at the estimate
-            H = _gram(Z, w)
-        scores = Z * r[:, None]
-        params = B @ gamma
-    Hinv = _inverse(H)
+        H = core.H
+        T = std.T
+        params = std.params(gamma)
+        score_parts = lambda: Z * r[:, None]  # noqa: E731
+    Hinv = _inverse_information(H)
     if cov_type == "HC0":
-        meat = scores.T @ scores
-        cov_z = Hinv @ meat @ Hinv
+        scores = score_parts()
+        cov_z = Hinv @ (scores.T @ scores) @ Hinv
     else:
         cov_z = phi * Hinv
-    cov = B @ cov_z @ B.T
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        cov = T @ cov_z @ T.T
+    _check_finite_cov(cov, names + ("alpha",) if nb_free else names)
     cov = (cov + cov.T) / 2
 
     # log-likelihood at the dispersion statsmodels uses (Gaussian: RSS/n, the MLE)
@@ -924,14 +876,16 @@ def fit_glm(
         ll_scale = float(np.sum(m * (ywork - mu) ** 2)) / n
     elif not fam.free_scale:
         ll_scale = 1.0
-    ll_plain = float(np.sum(fam_fit.loglik_obs(ywork, mu, eta, m, ll_scale)))
+    ll_plain = kernel.loglik(eta, ll_scale)
     loglik = ll_plain
-    if firth:
-        loglik = ll_plain + 0.5 * _logdet(_gram(Xa, w))
+    log_det_T = 0.0
+    if firth:  # log det(X'WX) = log det(Z'WZ) - 2 log|det T|, as X = Z T^-1
+        log_det_T = float(np.linalg.slogdet(std.T)[1])
+        loglik = ll_plain + 0.5 * _logdet(_weighted_gram(Z, w)) - log_det_T
+    del Z
 
-    null_dev = _null_deviance(fam_fit, ywork, m, off, tol, maxiter)
-
-    negloglik = _make_negloglik(fam_fit, Xa, ywork, m, off, ll_scale, firth, nb_free)
+    null_dev = _null_deviance(fam_fit, ywork, m_core, off, tol, maxiter)
+    negloglik = _make_negloglik(fam_fit, Xa, ywork, m, off, ll_scale, firth, nb_free, std.shift, (loglik, dev, phi))
     out_names = names + ("alpha",) if nb_free else names
     penalty_txt = ", Firth-penalised" if firth else ""
     res = GLMResult(
@@ -959,60 +913,68 @@ def fit_glm(
         cov_type=cov_type,
     )
     # private: what glm_lr_test needs to check that two fits are to the same data and dispersion
-    if scale == "pearson" or (scale is None and fam.free_scale):
-        scale_mode = "estimated"
-    elif scale is None:
-        scale_mode = "unit"
-    else:
-        scale_mode = "fixed"
-    object.__setattr__(res, "_lr_data", {"y": ya, "trials": ta, "offset": off, "scale_mode": scale_mode})
+    scale_mode = "estimated" if estimated else ("unit" if scale is None else "fixed")
+    lr_offset = np.zeros(n) if off is None else off
+    object.__setattr__(res, "_lr_data", {"y": ya, "trials": ta, "offset": lr_offset, "scale_mode": scale_mode})
     return res
 
 
 def _null_deviance(fam, y, m, off, tol, maxiter):
     """Deviance of the intercept-only model with the same offset (and, for the NB, the same alpha)."""
     n = y.size
-    ones = np.ones((n, 1))
-    if not off.any():
-        mu0 = np.full(n, np.average(y, weights=m))
-        eta0 = fam.link.link(mu0)
-    else:
-        model = _Model(fam, ones, y, m, off)
-        try:
-            g0 = _start(model, fam, _Standardisation(ones), None, ("const",))
-            _, eta0, _, _, ok, _, _ = _irls(model, g0, "fisher", tol, maxiter)
-        except DataError:
-            return float("nan")
-        if not ok:
-            return float("nan")
-        mu0 = fam.link.inverse(eta0)
-    with np.errstate(all="ignore"):
-        return float(np.sum(m * fam.unit_deviance(y, mu0, eta0)))
+    weights = np.ones(n) if m is None else m
+    if off is None:
+        mu0 = np.full(n, np.average(y, weights=weights))
+        with np.errstate(all="ignore"):
+            return float(np.sum(weights * fam.unit_deviance(y, mu0, fam.link.link(mu0))))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = _fit_core(np.ones((n, 1)), y, m, off, fam, ("const",), method="fisher", tol=tol, maxiter=maxiter)
+    except (DataError, NoFiniteMLEError):
+        return float("nan")
+    if not fit.converged:
+        return float("nan")
+    return -2.0 * fit.kernel.objective(fit.eta)
 
 
-def _make_negloglik(fam, X, y, m, off, scale, firth, nb_free):
-    """-loglik as a function of params (units of X; NB: beta then alpha), for profile intervals."""
+def _make_negloglik(fam, X, y, m, off, scale, firth, nb_free, shift, at_fit):
+    r"""-loglik as a function of params (units of X; NB: beta then alpha), for profile intervals.
+
+    With the dispersion held at the :math:`\hat\phi` of the covariance (quasi-likelihood:
+    ``scale="pearson"``, a fixed scale, Gaussian and Gamma), it is
+    :math:`-\hat\ell + \{D(\beta) - D(\hat\beta)\}/(2\hat\phi)`: the profile intervals then use
+    the scaled deviance, as R's ``confint`` for GLMs (MASS ``profile.glm``). For binomial and
+    Poisson with :math:`\phi = 1` this is the log-likelihood itself; the negative binomial with
+    estimated :math:`\alpha` and Firth's fits use their (penalised) log-likelihood.
+    """
     p = X.shape[1]
+    loglik_hat, dev_hat, phi = at_fit
 
     def negloglik(params):
         params = np.asarray(params, dtype=float)
         f = fam
         if nb_free:
-            if params[p] <= 0:
+            if not params[p] > 0:
                 return np.inf
             f = NegativeBinomial(params[p])
-        eta = X @ params[:p] + off
+        eta = _shifted_matvec(X, shift, params[:p])
+        if off is not None:
+            eta = eta + off
         if not np.all(f.link.valid_eta(eta)):
             return np.inf
-        mu = f.link.inverse(eta)
-        if not np.all(f.valid_mu(mu)):
-            return np.inf
         with np.errstate(all="ignore"):
-            val = -float(np.sum(f.loglik_obs(y, mu, eta, m, scale)))
-            if firth:
-                model = _Model(f, X, y, m, off)
-                _, w, _ = model.working(eta, mu)
-                val -= 0.5 * _logdet(_gram(X, w))
+            mu = f.link.inverse(eta)
+            if not np.all(f.valid_mu(mu)):
+                return np.inf
+            if nb_free or firth:
+                val = -float(np.sum(f.loglik_obs(y, mu, eta, m, scale)))
+                if firth:
+                    _, w, _, _ = _Kernel(f, y, m).fisher(eta)
+                    val -= 0.5 * _logdet(_weighted_gram(X, w))
+            else:
+                dev = float(np.sum(m * f.unit_deviance(y, mu, eta)))
+                val = -loglik_hat + (dev - dev_hat) / (2.0 * phi)
         return val if np.isfinite(val) else np.inf
 
     return negloglik

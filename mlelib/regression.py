@@ -612,16 +612,23 @@ def _orthogonalise(Z, R, std):
 
 
 def _weighted_gram(X, w):
-    r""":math:`X^\top \operatorname{diag}(w) X` for weights w >= 0, never forming an n x n matrix.
+    r""":math:`X^\top \operatorname{diag}(w) X`, never forming an n x n matrix.
 
     Small n: ``X.T @ (X * w[:, None])`` (one n x k temporary). From two blocks of rows on, the sum
     of ``B.T @ B`` over blocks ``B = X[rows] * sqrt(w[rows])``: numpy sends ``B.T @ B`` to BLAS
     syrk (half the flops of a general product, as the result is symmetric) and the block stays in
     cache, so no n x k temporary is made (2-3x faster at n >= 1e5; ``benchmarks/README.md``).
+    Signed weights (the observed information of a non-canonical GLM link) are summed blockwise as
+    ``B.T @ (B * w)``.
     """
     n, k = X.shape
     if n < 2 * _GRAM_BLOCK:
         H = X.T @ (X * w[:, None])
+    elif not w.min() >= 0:
+        H = np.zeros((k, k))
+        for start in range(0, n, _GRAM_BLOCK):
+            B = X[start : start + _GRAM_BLOCK]
+            H += B.T @ (B * w[start : start + _GRAM_BLOCK, None])
     else:
         root = np.sqrt(w)
         H = np.zeros((k, k))
@@ -678,20 +685,6 @@ def _full_rank_factor(X, names, G=None, data_tol=0.0, std=None, orthogonalise=Fa
     return linalg.cholesky(G), G, Z, std
 
 
-def _newton_step(g, H):
-    """Solve H step = g by Cholesky of the diagonally equilibrated H (least squares if that fails)."""
-    d = np.sqrt(np.diag(H))
-    if not np.all(np.isfinite(d) & (d > 0)):
-        step = np.linalg.lstsq(H, g, rcond=None)[0]
-        return step, float(g @ step)
-    Hs = H / np.outer(d, d)
-    try:
-        step = linalg.cho_solve(linalg.cho_factor(Hs), g / d) / d
-    except linalg.LinAlgError:
-        step = np.linalg.lstsq(Hs, g / d, rcond=None)[0] / d
-    return step, float(g @ step)
-
-
 def _inverse_information(H):
     """Inverse of the symmetric positive definite information H, via equilibrated Cholesky."""
     d = np.sqrt(np.diag(H))
@@ -728,32 +721,115 @@ def _weak_direction_ratio(R, H, reference):
 
 
 # ----------------------------------------------------------------------------------------------
-# Newton's method with step-halving, shared by the two GLMs
+# Newton's method with step-halving: the one loop of every fitter (mlelib.glm, mlelib.chunked)
+
+# Fisher scoring on a non-canonical link converges only linearly: after the test first passes,
+# polishing steps continue while the decrement still falls by this factor (at most _POLISH_STEPS).
+_POLISH_FACTOR = 4.0
+_POLISH_STEPS = 30
 
 
-def _newton(X, loglik, working, beta, tol, maxiter, certificate=None, H0=None):
-    r"""Maximise loglik(X @ beta) by Newton's method with step-halving.
+def _newton_step(g, H, strict=False):
+    """Solve H step = g by Cholesky of the diagonally equilibrated H; returns ``(step, g @ step)``.
 
-    ``working(eta)`` returns the score residuals r and weights w, so that the score is
-    :math:`X^\top r` and the observed information is :math:`X^\top \operatorname{diag}(w) X`.
-    Convergence: half the squared Newton decrement, :math:`g^\top H^{-1} g / 2` (the predicted
-    gain of one more Newton step, in log-likelihood units), is <= `tol`; one final Newton step
-    is then taken to polish the estimate. If ``certificate(eta)`` is true at an iterate (a cheap
-    proof that no finite MLE exists), the iteration stops there with reason "certificate".
-    ``H0``, if given, is the information at the starting ``beta`` (saves one Gram product).
+    If H is not positive definite: least squares, or None with ``strict=True``.
     """
-    eta = X @ beta
-    ll = loglik(eta)
-    r, w = working(eta)
-    g, H = X.T @ r, (_weighted_gram(X, w) if H0 is None else H0)
+    d = np.sqrt(np.diag(H))
+    if not np.all(np.isfinite(d) & (d > 0)):
+        if strict:
+            return None
+        step = np.linalg.lstsq(H, g, rcond=None)[0]
+        return step, float(g @ step)
+    Hs = H / np.outer(d, d)
+    try:
+        step = linalg.cho_solve(linalg.cho_factor(Hs), g / d) / d
+    except linalg.LinAlgError:
+        if strict:
+            return None
+        step = np.linalg.lstsq(Hs, g / d, rcond=None)[0] / d
+    return step, float(g @ step)
+
+
+def _is_positive_definite(H):
+    d = np.sqrt(np.abs(np.diag(H)))
+    if not np.all(np.isfinite(d) & (d > 0)) or np.any(np.diag(H) <= 0):
+        return False
+    try:
+        linalg.cho_factor(H / np.outer(d, d))
+    except linalg.LinAlgError:
+        return False
+    return True
+
+
+class _DesignModel:
+    r"""A log-likelihood :math:`\ell(Z\beta + o)` on an in-memory design, for :func:`_newton`.
+
+    ``objective(eta)`` is the log-likelihood (up to a constant); ``working(eta)`` returns the score
+    residuals r (score :math:`Z^\top r`) and the weights w of the information :math:`Z^\top WZ`
+    used for the step, or ``(r, w, w_fisher)`` when w are the observed weights of a non-canonical
+    link: where they do not give a positive definite matrix, the expected (Fisher) weights do.
+    ``H0``: the information at the first point evaluated, if known (saves one Gram product).
+    """
+
+    def __init__(self, Z, objective, working, offset=None, H0=None, certificate=None):
+        self.Z, self.objective, self.working, self.offset = Z, objective, working, offset
+        self.H0, self._certificate = H0, certificate
+        self.eta = None
+
+    def linear_predictor(self, beta):
+        eta = self.Z @ beta
+        if self.offset is not None:
+            eta += self.offset
+        return eta
+
+    def value(self, beta):
+        """The log-likelihood at beta (-inf outside the parameter space); the point becomes current."""
+        self.eta = self.linear_predictor(beta)
+        return self.objective(self.eta)
+
+    def derivatives(self):
+        """Score and information at the current point."""
+        out = self.working(self.eta)
+        g = self.Z.T @ out[0]
+        if self.H0 is not None:
+            H, self.H0 = self.H0, None
+            return g, H
+        H = _weighted_gram(self.Z, out[1])
+        if len(out) > 2 and out[2] is not None and not _is_positive_definite(H):
+            H = _weighted_gram(self.Z, out[2])
+        return g, H
+
+    def certificate(self):
+        """True when the current point itself proves that no finite MLE exists."""
+        return self._certificate is not None and self._certificate(self.eta)
+
+
+def _newton(model, beta, tol, maxiter, polish=False):
+    r"""Maximise ``model.value`` by Newton's method with step-halving: the one loop of mlelib's fitters.
+
+    ``model`` (e.g. :class:`_DesignModel`; :mod:`mlelib.chunked` evaluates each point in one pass over
+    chunked data) has ``value(beta)`` (the log-likelihood; the point becomes current),
+    ``derivatives()`` (score g and information H at the current point) and ``certificate()``.
+    Convergence: half the squared Newton decrement, :math:`g^\top H^{-1} g / 2` (the predicted
+    gain of one more Newton step, in log-likelihood units: scale-free), is <= `tol`; one more step
+    then polishes the estimate (``polish=True``: more steps while the decrement still falls by
+    ``_POLISH_FACTOR``, for linearly convergent Fisher scoring), and the test is checked again at the
+    estimate returned. If ``certificate()`` is true at an iterate (a proof that no finite MLE
+    exists), the iteration stops there with reason "certificate".
+    Returns ``(beta, ll, H, niter, converged, reason, dec, last_step)``.
+    """
+    ll = model.value(beta)
+    g, H = model.derivatives()
     niter, converged, reason, dec = 0, False, "", np.inf
-    for _ in range(maxiter + 1):
+    last_step = np.zeros_like(beta)
+    extra = 0
+    for _ in range(maxiter + _POLISH_STEPS + 1):
         step, dec = _newton_step(g, H)
         if not np.isfinite(dec):
             reason = "the Newton step is not finite (singular information matrix)"
             break
         small = dec / 2 <= tol
-        if niter == maxiter and not small:
+        if niter >= maxiter and not small:
             reason = f"reached maxiter={maxiter} Newton iterations"
             break
         # step-halving: accept the first t = 1, 1/2, 1/4, ... that increases the log-likelihood
@@ -762,22 +838,26 @@ def _newton(X, loglik, working, beta, tol, maxiter, certificate=None, H0=None):
         t, accepted = 1.0, False
         for _ in range(_MAX_HALVINGS):
             beta_new = beta + t * step
-            eta_new = X @ beta_new
-            ll_new = loglik(eta_new)
+            ll_new = model.value(beta_new)
             if np.isfinite(ll_new) and ll_new >= ll + 1e-4 * t * dec - slack:
                 accepted = True
                 break
             t /= 2
         if accepted:
             niter += 1
-            beta, eta, ll = beta_new, eta_new, ll_new
-            r, w = working(eta)
-            g, H = X.T @ r, _weighted_gram(X, w)
-            if certificate is not None and certificate(eta):
+            last_step = t * step
+            beta, ll = beta_new, ll_new
+            g, H = model.derivatives()
+            if model.certificate():
                 reason = "certificate"
                 break
         if small:
             converged = True
+            if accepted and polish and extra < _POLISH_STEPS:
+                new = _newton_step(g, H)[1]
+                if np.isfinite(new) and new <= dec / _POLISH_FACTOR:
+                    extra += 1
+                    continue
             break
         if not accepted:
             reason = "step-halving could not increase the log-likelihood"
@@ -788,7 +868,7 @@ def _newton(X, loglik, working, beta, tol, maxiter, certificate=None, H0=None):
         if not (np.isfinite(dec) and dec / 2 <= tol):
             converged = False
             reason = "the Newton decrement at the final estimate exceeds the tolerance"
-    return beta, eta, ll, H, w, niter, converged, reason, dec
+    return beta, ll, H, niter, converged, reason, dec, last_step
 
 
 def _warn_not_converged(func, reason, dec, tol):
@@ -887,28 +967,52 @@ def _poisson_recession(X, y):
     return b / scale, driven
 
 
-def _raise_separation(found, y, names, std=None):
+def _degenerate_labels_message(n, label, const_name, grouped=False):
+    """All binomial responses at one end, with a constant column: no finite MLE (one wording everywhere)."""
+    what = f"all {n} responses are {'successes' if label else 'failures'}" if grouped else f"all {n} labels are {label}"
+    return (
+        f"{what}: the MLE of P(y = 1) is {label}, which no finite linear predictor reaches, so the coefficient of "
+        f"the constant column {const_name} tends to {'+' if label else '-'}inf (complete separation by the "
+        "intercept); no finite MLE exists"
+    )
+
+
+def _zero_counts_message(n, const_name):
+    """All counts zero, with a constant column: no finite MLE (one wording everywhere)."""
+    return (
+        f"all {n} counts are zero: the MLE of the mean is 0, which exp(X @ beta) never reaches, so the "
+        f"coefficient of the constant column {const_name} tends to -inf; no finite MLE exists"
+    )
+
+
+def _raise_separation(found, y, names, std=None, grouped=False):
+    """Raise SeparationError for the direction ``found`` = (b, kind, rows on the boundary).
+
+    ``grouped``: binomial counts, whose LP rows are one success row and/or one failure row per observation.
+    """
     b, kind, on_boundary = found
     if std is not None:  # a direction found on the standardised design, in the original units
         b = std.params(b)
     n = y.size
     direction = _format_direction(b, names, None if std is None else std.rms)
+    one, zero, rows = ("success", "failure", "success/failure rows") if grouped else ("y = 1", "y = 0", "observations")
     if kind == "complete":
         detail = (
-            f"complete separation: the hyperplane X @ b = 0 with b = {direction} has every y = 1 on one side "
-            "and every y = 0 on the other"
+            f"complete separation: the hyperplane X @ b = 0 with b = {direction} has every {one} on one side "
+            f"and every {zero} on the other"
         )
     else:
         detail = (
-            f"quasi-complete separation: with b = {direction}, X @ b >= 0 for every y = 1 and X @ b <= 0 for "
-            f"every y = 0, with {on_boundary} of {n} observations on the boundary X @ b = 0; the fitted "
+            f"quasi-complete separation: with b = {direction}, X @ b >= 0 for every {one} and X @ b <= 0 for "
+            f"every {zero}, with {on_boundary} of {n} {rows} on the boundary X @ b = 0; the fitted "
             f"probabilities of the other {n - on_boundary} are pushed towards 0 or 1"
         )
     raise SeparationError(
         f"no finite MLE: the classes show {detail}. Moving the coefficients along b increases the "
         "log-likelihood forever (towards its supremum, never attained), so Newton's method would return "
         "ever larger coefficients. Remedies: drop or merge the separating regressor(s), collect more data, "
-        "or use a penalised fit (e.g. Firth's or ridge logistic regression)"
+        "or use a penalised fit (penalty='firth': Firth's bias-reduced logistic regression, finite under "
+        "separation)"
     )
 
 
@@ -1099,7 +1203,7 @@ def _qr_augmented(Z, ycol):
     return np.triu(qr[: k + 1]), None
 
 
-def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
+def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None, penalty=None):
     r"""Maximum likelihood fit of logistic regression, :math:`P(y_i = 1) = \sigma(x_i^\top\beta)`.
 
     Parameters
@@ -1116,6 +1220,10 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
         Maximum number of Newton iterations.
     param_names : sequence of str, optional
         Names of the k coefficients; default ``x0, ..., x{k-1}`` (or a DataFrame's columns).
+    penalty : None or "firth", optional
+        ``"firth"``: Firth's bias-reduced logistic regression, the maximiser of
+        :math:`\ell(\beta) + \tfrac12\log\det I(\beta)` (finite even under separation); the
+        result is then ``fit_glm(X, y, "binomial", penalty="firth")``'s :class:`~mlelib.GLMResult`.
 
     Returns
     -------
@@ -1157,6 +1265,9 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     increases. :math:`X^\top W X` is formed as ``X.T @ (X * w[:, None])``: one n x k temporary,
     never the n x n matrix ``diag(w)``.
 
+    It is an instance of the GLM core of :func:`~mlelib.fit_glm` (binomial family, logit link):
+    one Newton loop for every fitter of the library, with a kernel that needs one ``exp`` per iterate.
+
     Separation is certified by a linear program :cite:p:`albert1984existence`: a finite MLE
     exists iff no :math:`b \ne 0` has :math:`s_i x_i^\top b \ge 0` for all i. Because the LP costs
     far more than Newton for very large n, it runs only when the fit shows a symptom of
@@ -1177,88 +1288,41 @@ def fit_logistic(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     ([-2.673, 1.188], True)
     """
     from .chunked import _is_dask, fit_logistic_chunked  # here: mlelib.chunked imports this module
+    from .families import Binomial
+    from .glm import _fit_core, fit_glm
 
+    if penalty is not None:
+        if not (isinstance(penalty, str) and penalty == "firth"):
+            raise DataError(f"penalty must be None or 'firth' (Firth's bias-reduced logistic regression), got {penalty!r}")
+        if _is_dask(X) or _is_dask(y):
+            raise DataError("penalty='firth' is not available for dask arrays: fit it in memory")
+        return fit_glm(X, y, "binomial", penalty="firth", tol=tol, maxiter=maxiter, param_names=param_names)
     if _is_dask(X) or _is_dask(y):  # chunked data: map-reduce Newton (mlelib.chunked)
         return fit_logistic_chunked(X, y, tol=tol, maxiter=maxiter, param_names=param_names)
     tol, maxiter = _check_options(tol, maxiter)
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, (ya == 0) | (ya == 1), "Logistic-regression", "labels 0 or 1 (booleans are accepted)", name="y")
-    n, k = Xa.shape
-    # Newton, the rank check and the separation LP all run on the well-conditioned Z (X itself unless
-    # a column has a large offset or an extreme scale); the results are mapped back exactly.
-    Z, std, gram = _standardise(Xa)
-    R, gram, Z, std = _full_rank_factor(Z, names, gram, std.data_tol, std, orthogonalise=True)
-
-    if ya.min() == ya.max():
-        label = int(ya[0])
-        const = std.const
-        if const is not None:
-            raise SeparationError(
-                f"all {n} labels are {label}: the MLE of P(y = 1) is {label}, which no finite log-odds reach, so "
-                f"the coefficient of the constant column {names[const]} tends to "
-                f"{'+' if label else '-'}inf (complete separation by the intercept); no finite MLE exists"
-            )
-        found = _separation(Z, ya)
-        if found is not None:
-            _raise_separation(found, ya, names, std)
-
+    # the GLM core (mlelib.glm): Newton, the rank check and the separation LP all run on the
+    # well-conditioned Z (X itself unless a column has a large offset or an extreme scale)
+    fit = _fit_core(Xa, ya, None, None, Binomial(), names, tol=tol, maxiter=maxiter)
+    if not fit.converged:
+        _warn_not_converged("fit_logistic", fit.reason, fit.dec, tol)
     s = 2.0 * ya - 1.0
-    shift = std.shift
+    shift = fit.std.shift
 
     def negloglik(params):
         eta = _shifted_matvec(Xa, shift, np.asarray(params, dtype=float))
         return float(np.sum(np.logaddexp(0.0, -s * eta)))
 
-    # One exp per iterate. With the margins m = s * eta and z = exp(-|eta|):
-    # log(1 + exp(-m)) = max(-m, 0) + log1p(z), and y - p = s * sigma(-m), where sigma(-m) is
-    # z/(1+z) for m >= 0 and 1/(1+z) otherwise; the weight p(1-p) is z/(1+z)^2. `loglik` keeps
-    # m and z for the iterate it was last called on, which is the one Newton then asks about.
-    last = {"eta": None}
-
-    def _margins(eta):
-        if last["eta"] is not eta:
-            last.update(eta=eta, m=s * eta, z=np.exp(-np.abs(eta)))
-        return last["m"], last["z"]
-
-    def loglik(eta):
-        m, z = _margins(eta)
-        return -float(np.maximum(-m, 0.0).sum() + np.log1p(z).sum())
-
-    def working(eta):
-        m, z = _margins(eta)
-        inv = np.add(1.0, z)
-        np.reciprocal(inv, out=inv)
-        z_inv = z * inv
-        r = np.where(m >= 0, z_inv, inv)
-        r *= s
-        z_inv *= inv  # the weight, in place (fewer n-vectors alive at once)
-        return r, z_inv
-
-    def strictly_separated(eta):
-        # every margin s_i x_i'beta > 0: beta itself separates the classes (complete separation)
-        return bool(np.all(_margins(eta)[0] > 0))
-
-    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(
-        Z, loglik, working, np.zeros(k), tol, maxiter, certificate=strictly_separated, H0=gram / 4
-    )
-    if reason == "certificate":
-        _raise_separation((beta, "complete", 0), ya, names, std)
-    if not converged or _weak_direction_ratio(R, H, 0.25) < _WEAK_DIRECTION_RATIO:
-        found = _separation(Z, ya)
-        if found is not None:
-            _raise_separation(found, ya, names, std)
-    del Z
-    if not converged:
-        _warn_not_converged("fit_logistic", reason, dec, tol)
     return MLEResult(
-        params=std.params(beta),
-        cov=std.cov(_inverse_information(H), names),
-        loglik=ll,
-        nobs=n,
-        converged=converged,
+        params=fit.std.params(fit.gamma),
+        cov=fit.std.cov(_inverse_information(fit.H), names),
+        loglik=fit.objective,
+        nobs=Xa.shape[0],
+        converged=fit.converged,
         param_names=names,
         model="logistic regression",
-        niter=niter,
+        niter=fit.niter,
         negloglik=negloglik,
     )
 
@@ -1341,84 +1405,39 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     [0.3325, 0.8341]
     """
     from .chunked import _is_dask, fit_poisson_chunked  # here: mlelib.chunked imports this module
+    from .families import Poisson
+    from .glm import _fit_core
 
     if _is_dask(X) or _is_dask(y):  # chunked data: map-reduce Newton (mlelib.chunked)
         return fit_poisson_chunked(X, y, tol=tol, maxiter=maxiter, param_names=param_names)
     tol, maxiter = _check_options(tol, maxiter)
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
-    n, k = Xa.shape
     if ya.max() > _MAX_COUNT:
         raise DataError(
             f"y contains the count {ya.max():.6g}, above 2**53 (about 9.0e15), where float64 no longer "
             "represents every integer (nor can it hold the information matrix for long): counts must be "
             "<= 2**53; for such large counts use a continuous model, e.g. fit_linear on log counts"
         )
-    Z, std, gram = _standardise(Xa)  # as in fit_logistic
-    R, gram, Z, std = _full_rank_factor(Z, names, gram, std.data_tol, std, orthogonalise=True)
-
-    if not ya.any():
-        const = std.const
-        if const is not None:
-            raise NoFiniteMLEError(
-                f"all {n} counts are zero: the MLE of the Poisson mean is 0, which exp(X @ beta) never reaches, "
-                f"so the coefficient of the constant column {names[const]} tends to -inf; no finite MLE exists"
-            )
-        _raise_no_poisson_mle(Z, ya, names, std)
-
-    # The log-likelihood as  sum_i -y_i phi(eta_i - log y_i) - sum_{y_i = 0} mu_i + C  with
-    # phi(t) = e^t - 1 - t >= 0 (minus half the deviance) and C = sum_i [y_i log y_i - y_i - log y_i!]:
-    # no cancellation between y_i eta_i and e^eta_i (1e12 counts lost ~0.6 of the log-likelihood to
-    # it, and step-halving then stalled near the optimum). phi via expm1; C via Stirling's series.
-    const = _poisson_saturated_loglik(ya)
-    logy = np.log(np.where(ya > 0, ya, 1.0))
-    zero = (ya == 0).astype(float)
-    last = {"eta": None}
-
-    def _mu(eta):
-        if last["eta"] is not eta:
-            with np.errstate(over="ignore"):
-                last.update(eta=eta, mu=np.exp(eta))
-        return last["mu"]
-
-    has_zero = bool(zero.any())
-
-    def half_deviance(eta):
-        mu = _mu(eta)
-        with np.errstate(over="ignore", invalid="ignore"):
-            t = np.subtract(eta, logy)
-            phi = np.expm1(t)
-            phi -= t  # in place: two n-vectors in all
-            value = -float(ya @ phi + (zero @ mu if has_zero else 0.0))
-        return value if np.isfinite(value) else -np.inf
+    fit = _fit_core(Xa, ya, None, None, Poisson(), names, tol=tol, maxiter=maxiter)  # as fit_logistic
+    if not fit.converged:
+        _warn_not_converged("fit_poisson", fit.reason, fit.dec, tol)
+    kernel, shift = fit.kernel, fit.std.shift
+    saturated = _poisson_saturated_loglik(ya)
 
     def negloglik(params):
-        eta = _shifted_matvec(Xa, std.shift, np.asarray(params, dtype=float))
-        return -(half_deviance(eta) + const)
+        eta = _shifted_matvec(Xa, shift, np.asarray(params, dtype=float))
+        return -(kernel.objective(eta) + saturated)
 
-    def working(eta):
-        mu = _mu(eta)
-        return ya - mu, mu
-
-    beta0 = _poisson_start(Z, ya) if ya.any() else np.zeros(k)
-    if not (np.all(np.isfinite(beta0)) and np.isfinite(half_deviance(Z @ beta0))):
-        beta0 = np.zeros(k)
-    beta, eta, ll, H, w, niter, converged, reason, dec = _newton(Z, half_deviance, working, beta0, tol, maxiter)
-    ll = ll + const
-    if not converged or _weak_direction_ratio(R, H, ya.mean() if ya.any() else w.mean()) < _WEAK_DIRECTION_RATIO:
-        _raise_no_poisson_mle(Z, ya, names, std)
-    del Z
-    if not converged:
-        _warn_not_converged("fit_poisson", reason, dec, tol)
     return MLEResult(
-        params=std.params(beta),
-        cov=std.cov(_inverse_information(H), names),
-        loglik=ll,
-        nobs=n,
-        converged=converged,
+        params=fit.std.params(fit.gamma),
+        cov=fit.std.cov(_inverse_information(fit.H), names),
+        loglik=fit.objective + saturated,
+        nobs=Xa.shape[0],
+        converged=fit.converged,
         param_names=names,
         model="Poisson regression (log link)",
-        niter=niter,
+        niter=fit.niter,
         negloglik=negloglik,
     )
 
@@ -1445,14 +1464,6 @@ def _poisson_saturated_loglik(y):
     inv2 = inv * inv
     series = -0.5 * np.log(2 * np.pi * yl) - inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 / 1680)))
     return float(np.sum(direct) + np.sum(series))
-
-
-def _poisson_start(X, y):
-    """One IRLS step from mu0 = (y + mean(y)) / 2: a cheap starting value for Newton."""
-    mu0 = (y + y.mean()) / 2
-    z = np.log(mu0) + (y - mu0) / mu0
-    step, _ = _newton_step(X.T @ (mu0 * z), _weighted_gram(X, mu0))
-    return step
 
 
 def _raise_no_poisson_mle(X, y, names, std=None):

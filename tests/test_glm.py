@@ -428,8 +428,10 @@ def test_quasi_separation_raises_for_every_link(link):
 
 def test_all_labels_equal_and_all_zero_counts_raise():
     X = np.column_stack([np.ones(5), np.arange(5.0)])
-    with pytest.raises(SeparationError, match="all 5 responses are successes"):
+    with pytest.raises(SeparationError, match="all 5 labels are 1"):
         fit_glm(X, np.ones(5), "binomial")
+    with pytest.raises(SeparationError, match="all 5 responses are failures"):
+        fit_glm(X, np.zeros(5), "binomial", trials=np.full(5, 3))
     with pytest.raises(NoFiniteMLEError, match="all 5 counts are zero"):
         fit_glm(X, np.zeros(5), "poisson")
     with pytest.raises(NoFiniteMLEError, match="all 5 counts are zero"):
