@@ -774,9 +774,12 @@ class _DesignModel:
     def __init__(self, Z, objective, working, offset=None, H0=None, certificate=None):
         self.Z, self.objective, self.working, self.offset = Z, objective, working, offset
         self.H0, self._certificate = H0, certificate
-        self.eta = None
+        self.eta, self._beta, self._value = None, None, None
 
     def linear_predictor(self, beta):
+        """:math:`Z\beta + o` (no new product when beta is the current point)."""
+        if beta is self._beta:
+            return self.eta
         eta = self.Z @ beta
         if self.offset is not None:
             eta += self.offset
@@ -784,8 +787,10 @@ class _DesignModel:
 
     def value(self, beta):
         """The log-likelihood at beta (-inf outside the parameter space); the point becomes current."""
-        self.eta = self.linear_predictor(beta)
-        return self.objective(self.eta)
+        if beta is not self._beta:
+            self.eta = self.linear_predictor(beta)
+            self._beta, self._value = beta, self.objective(self.eta)
+        return self._value
 
     def derivatives(self):
         """Score and information at the current point."""
