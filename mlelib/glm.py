@@ -527,6 +527,7 @@ def _fit_core(Xa, y, m, off, fam, names, *, method="newton", firth=False, start=
     if fam.free_scale:  # the mean deviance at the start: a dispersion of the right size (see _Kernel.phi0)
         dev0 = -2.0 * kernel.objective(model.linear_predictor(gamma0)) / y.size
         kernel.phi0 = dev0 if np.isfinite(dev0) and dev0 > 0 else 1.0
+        model.forget()  # the objective changed units: no cached value
     # linear convergence: Fisher scoring on a non-canonical link, and Firth's modified score (whose
     # step uses the information, not the Hessian of the penalised objective)
     polish = firth or (method == "fisher" and not fam.is_canonical)

@@ -792,6 +792,10 @@ class _DesignModel:
             self._beta, self._value = beta, self.objective(self.eta)
         return self._value
 
+    def forget(self):
+        """Drop the cached point (after the objective itself changed)."""
+        self._beta, self._value = None, None
+
     def derivatives(self):
         """Score and information at the current point."""
         out = self.working(self.eta)
