@@ -31,6 +31,58 @@ _DEFAULT_OPTIONS = {
 }
 
 
+_SOLVERS = {
+    "BFGS": "_minimize_bfgs",
+    "L-BFGS-B": "_minimize_lbfgsb",
+    "CG": "_minimize_cg",
+    "Nelder-Mead": "_minimize_neldermead",
+    "Powell": "_minimize_powell",
+}
+# arguments of the scipy solvers that fit sets itself (or that are not options at all)
+_NOT_OPTIONS = {"fun", "x0", "args", "jac", "hess", "hessp", "callback", "bounds", "constraints"}
+# scipy 1.17's options, used if its private solver functions cannot be inspected
+_FALLBACK_OPTIONS = {
+    "BFGS": "gtol norm eps maxiter disp return_all finite_diff_rel_step xrtol c1 c2 hess_inv0 workers",
+    "L-BFGS-B": "disp maxcor ftol gtol eps maxfun maxiter iprint maxls finite_diff_rel_step workers",
+    "CG": "gtol norm eps maxiter disp return_all finite_diff_rel_step c1 c2 workers",
+    "Nelder-Mead": "maxiter maxfev disp return_all initial_simplex xatol fatol adaptive",
+    "Powell": "xtol ftol maxiter maxfev disp direc return_all",
+}
+
+
+def _valid_options(method):
+    """The option names ``scipy.optimize.minimize(method=method)`` understands."""
+    import inspect
+
+    try:
+        from scipy.optimize import _minimize as solvers
+
+        params = inspect.signature(getattr(solvers, _SOLVERS[method])).parameters
+        names = {p for p, v in params.items() if v.default is not inspect.Parameter.empty} - _NOT_OPTIONS
+        if names:
+            return names
+    except (ImportError, AttributeError, TypeError, ValueError):
+        pass
+    return set(_FALLBACK_OPTIONS[method].split())
+
+
+def _check_options(options, method):
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(
+            f"options must be a dict of scipy.optimize.minimize options, e.g. {{'maxiter': 200}}; got {_show(options)}"
+        )
+    valid = _valid_options(method)
+    unknown = [key for key in options if key not in valid]
+    if unknown:
+        raise ValueError(
+            f"options has key(s) {', '.join(repr(u) for u in unknown)} that method {method!r} does not know "
+            f"(scipy would ignore them silently); valid: {', '.join(sorted(valid))}"
+        )
+    return dict(options)
+
+
 def _expit_derivative(eta):
     p = special.expit(eta)
     return p * (1 - p)
@@ -395,7 +447,9 @@ def fit(
         If `x0` (or `starts`) is not a finite 1-D array, lies outside a transform's domain, or
         `negloglik` (or `grad`) is not finite there; if `transform` is unknown or has the wrong length.
     ValueError
-        If `method` is not supported, random starts are requested without `rng`, `nobs` or
+        If `method` is not supported, `options` has a key the method does not know (scipy would
+        ignore it silently; the message lists the valid ones), random starts are requested without
+        `rng`, `nobs` or
         `n_starts` is not a positive integer, or `tol` or `spread` is not a positive number.
 
     Warns
@@ -481,8 +535,7 @@ def fit(
         raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
     if nobs is not None:
         nobs = positive_int(nobs, "nobs", what="the number of observations")
-    if options is not None and not isinstance(options, dict):
-        raise TypeError(f"options must be a dict of scipy.optimize.minimize options, e.g. {{'maxiter': 200}}; got {_show(options)}")
+    options = _check_options(options, method)
     if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not (0 < tol < np.inf):
         raise ValueError(f"tol must be a positive number (the largest accepted half squared Newton decrement); got {_show(tol)}")
     if isinstance(spread, bool) or not isinstance(spread, (int, float, np.integer, np.floating)) or not (0 < spread < np.inf):
@@ -506,7 +559,7 @@ def fit(
                 return np.full(eta.shape, np.nan)
 
     opts = dict(_DEFAULT_OPTIONS[method])
-    opts.update(options or {})
+    opts.update(options)
     points = _starts(tr.to_working(theta0), starts, n_starts, spread, rng, tr)
 
     runs = []

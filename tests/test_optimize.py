@@ -378,3 +378,23 @@ def test_gradient_raising_outside_the_domain_is_handled():
     res = fit(lambda t: -poisson_loglik(c, t[0]), [3.0], nobs=c.size, grad=grad)
     assert_allclose(res.params, [c.mean()], rtol=1e-7)
     assert res.converged
+
+
+# issue #15: options typos are refused, not silently ignored
+
+
+def test_unknown_option_key_is_refused_listing_valid_ones():
+    """{'maxiterr': 3} used to be passed to scipy, which ignored it with a warning swallowed by fit."""
+    with pytest.raises(ValueError, match=r"options has key\(s\) 'maxiterr' .*'BFGS'.*valid: .*gtol.*maxiter"):
+        fit(lambda t: t[0] ** 2, [1.0], options={"maxiterr": 3})
+    with pytest.raises(ValueError, match=r"'gtol'.*'Nelder-Mead'.*valid: .*fatol"):
+        fit(lambda t: t[0] ** 2, [1.0], method="Nelder-Mead", options={"gtol": 1e-9})
+
+
+def test_known_option_keys_are_used():
+    """A real option takes effect: maxiter=1 stops BFGS after one iteration (reported as niter)."""
+    with pytest.warns(RuntimeWarning):
+        res = fit(lambda t: (t[0] - 3) ** 4 + (t[1] + 1) ** 2 * 10, [0.0, 0.0], options={"maxiter": 1})
+    assert res.niter == 1
+    res = fit(lambda t: (t[0] - 1) ** 2, [0.0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14})
+    assert res.converged and abs(res.params[0] - 1) < 1e-6
