@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 from scipy import linalg, optimize, special
 
-from ._validate import _show, to_float, as_parameter_vector, check_callable, positive_int, safe_negloglik
+from ._validate import _show, to_float, as_parameter_vector, check_callable, positive_int, real_output, safe_negloglik
 from .errors import DataError
 from .numdiff import numerical_gradient, numerical_hessian
 from .results import MLEResult
@@ -145,9 +145,19 @@ class _Transform:
                 )
 
 
+def _real(raw, name):
+    """A user callable's output as a float array: complex refused by real_output, other junk by name."""
+    try:
+        return real_output(raw, name)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{name} must return real numbers; it returned {_show(raw)} ({exc})") from None
+
+
 def _check_x0(negloglik, theta0, grad, tr):
     tr.check_domain(theta0)
-    value = np.asarray(negloglik(theta0.copy()), dtype=float)
+    value = _real(negloglik(theta0.copy()), "negloglik")
     if value.size != 1:
         raise DataError(f"negloglik must return a scalar, got an array of shape {value.shape} at x0")
     if not np.isfinite(value):
@@ -156,7 +166,7 @@ def _check_x0(negloglik, theta0, grad, tr):
             "start inside the parameter space, where the likelihood is positive"
         )
     if grad is not None:
-        g0 = np.asarray(grad(theta0.copy()), dtype=float)
+        g0 = _real(grad(theta0.copy()), "grad")
         if g0.shape != theta0.shape or not np.all(np.isfinite(g0)):
             raise DataError(
                 f"grad(x0) must be a finite array of shape {theta0.shape}, got {g0.tolist()} of shape {g0.shape}"
@@ -445,7 +455,7 @@ def fit(
         If `negloglik` or `grad` is not callable, or `options` is not a dict.
     DataError
         If `x0` (or `starts`) is not a finite 1-D array, lies outside a transform's domain, or
-        `negloglik` (or `grad`) is not finite there; if `transform` is unknown or has the wrong length.
+        `negloglik` (or `grad`) is not finite there or returns complex (or non-numeric) values; if `transform` is unknown or has the wrong length.
     ValueError
         If `method` is not supported, `options` has a key the method does not know (scipy would
         ignore it silently; the message lists the valid ones), random starts are requested without
@@ -554,9 +564,11 @@ def fit(
         def dF(eta):
             try:
                 with np.errstate(all="ignore"):
-                    return np.asarray(grad(tr.to_natural(eta)), dtype=float) * tr.jacobian(eta)
+                    raw = grad(tr.to_natural(eta))
             except (ValueError, ArithmeticError):  # a trial point outside the parameter space
                 return np.full(eta.shape, np.nan)
+            with np.errstate(all="ignore"):
+                return real_output(raw, "grad") * tr.jacobian(eta)
 
     opts = dict(_DEFAULT_OPTIONS[method])
     opts.update(options)
@@ -617,7 +629,7 @@ def fit(
     cov = 0.5 * (cov + cov.T)
 
     def nll(theta):
-        return float(np.asarray(negloglik(np.asarray(theta, dtype=float)), dtype=float).reshape(()))
+        return float(_real(negloglik(np.asarray(theta, dtype=float)), "negloglik").reshape(()))
 
     return MLEResult(
         params=theta_hat,
