@@ -284,4 +284,12 @@ def delta_method(res, g, *, jac=None, step=None):
         )
     out_cov = J @ cov @ J.T
     out_cov = (out_cov + out_cov.T) / 2
+    # a variance that is 0 in exact arithmetic (g constant along the support of cov) may come out as
+    # -1e-17 by rounding: within the rounding bound of J cov J' it is 0, not a negative variance
+    bound = 8 * k * np.finfo(float).eps * np.diag(np.abs(J) @ np.abs(cov) @ np.abs(J).T)
+    diag = np.diag(out_cov).copy()
+    rounding = (diag < 0) & (-diag <= bound)
+    if rounding.any():
+        out_cov[rounding, :] = 0.0
+        out_cov[:, rounding] = 0.0
     return DeltaResult(value, out_cov, J)

@@ -213,3 +213,15 @@ def test_delta_method_warns_on_non_converged_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         delta_method(MLEResult([0.5], [[0.01]], -10.0, 100), lambda t: 2 * t[0])
+
+
+def test_zero_variance_by_rounding_is_not_refused():
+    """g constant along a singular cov (g = a1 t0 - a0 t1, cov = a a'): J cov J' is 0 exactly but rounds to
+    about -1e-17 in a quarter of the cases; that is 0 (within the rounding bound), not a negative variance."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a = rng.normal(size=2)
+        res = MLEResult([1.0, 2.0], np.outer(a, a), -1.0)
+        d = delta_method(res, lambda t: [a[1] * t[0] - a[0] * t[1], t[0]], jac=[[a[1], -a[0]], [1.0, 0.0]])
+        assert d.bse[0] <= 1e-7 * np.abs(a).max() ** 2
+        assert d.bse[1] == pytest.approx(abs(a[0]), rel=1e-12)
