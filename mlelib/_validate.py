@@ -71,6 +71,13 @@ def to_float(x, name="x"):
         with warnings.catch_warnings():
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
             return np.array(arr if kind != "O" else x, dtype=np.float64)
+    except OverflowError:
+        big = [v for v in arr.ravel() if isinstance(v, int) and abs(v) > 2**1023]
+        what = f"an integer with {len(str(abs(big[0])))} digits" if big else "a number"
+        raise DataError(
+            f"{name} contains {what}, beyond the float64 range (|value| < 1.8e308); rescale it (change "
+            "units, or take logs) before passing it"
+        ) from None
     except (TypeError, ValueError, np.exceptions.ComplexWarning) as exc:
         raise DataError(f"{name} must be numeric (an array of real numbers); could not convert {_show(x)} ({exc})") from None
 

@@ -24,7 +24,7 @@ on which worker finished first.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, special
+from scipy import linalg
 
 from .errors import DataError, NoFiniteMLEError, SeparationError
 from .results import MLEResult
@@ -73,7 +73,10 @@ class ChunkedMLEResult(MLEResult):
     - **Estimates, standard errors, log-likelihood, convergence verdict**: the same Newton
       iteration, step-halving rule and scale-free test (half the squared Newton decrement <= `tol`,
       checked again at the estimate returned), on the same standardised design; only the order of
-      the additions differs, so the results agree to rounding (1e-10 is tested).
+      the additions differs, so the results agree to rounding (1e-10 is tested). The Poisson
+      log-likelihood has the in-memory cancellation-free form too, minus half the deviance (via
+      ``expm1``) plus the saturated log-likelihood (summed in the first pass), so counts of 1e12
+      lose nothing; counts above :math:`2^{53}` are refused with the in-memory message.
     - **Standardisation**: the same exact map :math:`Z = XT` as in memory (power-of-two scales,
       centring through a constant column or an intercept implied by the columns, and
       :math:`R^{-1}` for an ill-conditioned design), decided from reductions: :math:`X^\top X`,
@@ -291,7 +294,11 @@ def _summary_chunk(xb, yb, start, family):
         out["g0"] = xb.T @ ((2.0 * yb - 1.0) * 0.5)
         out["ll0"] = -float(np.log1p(np.ones(yb.size)).sum())
     else:
-        out["logfact"] = float(np.sum(special.gammaln(yb + 1.0)))
+        from .regression import _MAX_COUNT, _poisson_saturated_loglik
+
+        # sum [y log y - y - log y!], without cancellation (as regression.fit_poisson); only for counts
+        # float64 holds exactly (larger ones are refused after this pass)
+        out["satconst"] = _poisson_saturated_loglik(yb) if out["ymax"] <= _MAX_COUNT else np.nan
     return out
 
 
@@ -363,8 +370,11 @@ def _newton_chunk(xb, yb, tr, beta, family):
                 r, w = s * np.where(m >= 0, z_inv, inv), z_inv * inv
                 mmin = min(mmin, float(m.min()))
             else:
+                # y eta - mu = -y phi(eta - log y) + [y log y - y], phi(t) = e^t - 1 - t >= 0 (and -mu where
+                # y = 0): minus half the deviance, free of the cancellation between y eta and mu (1e12 counts);
+                # the bracket is summed once, in the first pass (regression.fit_poisson's form)
                 mu = np.exp(eta)
-                ll += float(np.sum(yy * eta - mu))
+                ll -= _poisson_half_deviance(yy, eta, mu)
                 r, w = yy - mu, mu
             g += Zb.T @ r
             root = Zb * np.sqrt(w)[:, None]
@@ -406,6 +416,16 @@ def _count_chunk(xb, yb, tr, b, thresh, family):
     return int(np.sum((yb == 0) & (v < -thresh)))
 
 
+def _poisson_half_deviance(y, eta, mu):
+    """sum_i y_i phi(eta_i - log y_i) + sum_{y_i = 0} mu_i, phi(t) = expm1(t) - t (regression.fit_poisson)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        pos = y > 0
+        t = eta - np.log(np.where(pos, y, 1.0))
+        phi = np.expm1(t) - t
+        value = float(y @ np.where(pos, phi, 0.0) + np.sum(np.where(pos, 0.0, mu)))
+    return value if not np.isnan(value) else np.inf
+
+
 def _negloglik_chunk(xb, yb, shift, beta, family):
     xb = np.asarray(xb, dtype=float)
     yb = np.asarray(yb, dtype=float)
@@ -413,7 +433,7 @@ def _negloglik_chunk(xb, yb, shift, beta, family):
     with np.errstate(over="ignore"):
         if family == _LOGISTIC:
             return float(np.sum(np.logaddexp(0.0, -(2.0 * yb - 1.0) * eta)))
-        return float(np.sum(np.exp(eta) - yb * eta))
+        return _poisson_half_deviance(yb, eta, np.exp(eta))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -521,7 +541,15 @@ def _summarise(data, family, n, k):
         out["g0"] = sum(p["g0"] for p in parts)
         out["ll0"] = float(sum(p["ll0"] for p in parts))
     else:
-        out["logfact"] = float(sum(p["logfact"] for p in parts))
+        from .regression import _MAX_COUNT
+
+        if out["ymax"] > _MAX_COUNT:  # the message of regression.fit_poisson
+            raise DataError(
+                f"y contains the count {out['ymax']:.6g}, above 2**53 (about 9.0e15), where float64 no longer "
+                "represents every integer (nor can it hold the information matrix for long): counts must be "
+                "<= 2**53; for such large counts use a continuous model, e.g. fit_linear on log counts"
+            )
+        out["satconst"] = float(sum(p["satconst"] for p in parts))
     return out
 
 
@@ -896,7 +924,7 @@ def _fit(X, y, family, tol, maxiter, param_names):
         data, tr, family, beta0, state, tol, maxiter, logistic
     )
     if not logistic:
-        ll -= summ["logfact"]
+        ll += summ["satconst"]
     if reason == "certificate":
         _raise_separation((beta, "complete", 0), np.broadcast_to(0.0, (n,)), names, std)
     # the typical weight: 1/4 (logistic), the mean count (Poisson; in memory the mean fitted mean when
@@ -916,12 +944,12 @@ def _fit(X, y, family, tol, maxiter, param_names):
         _warn_not_converged(func, reason, dec, tol)
     shift = std.shift
     Xd, yd = data.X, data.y
-    logfact = summ.get("logfact", 0.0)
+    satconst = summ.get("satconst", 0.0)
 
     def negloglik(params):
         d = _Data(Xd, yd)
         b = np.asarray(params, dtype=float)
-        return float(sum(d.map(_negloglik_chunk, shift, b, family))) + logfact
+        return float(sum(d.map(_negloglik_chunk, shift, b, family))) - satconst
 
     return ChunkedMLEResult(
         params=std.params(beta),

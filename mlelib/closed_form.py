@@ -195,6 +195,9 @@ def exponential_mle(x):
     return rate
 
 
+_MAX_CLASSES = 2**26  # a probability vector of 512 MB; more classes than this is a labelling slip
+
+
 def _categorical_labels(x, k=None):
     """Validate class labels; return ``(labels as int64 array, k)``. Shared with :mod:`mlelib.loglik`."""
     arr = as_sample(x)
@@ -205,7 +208,18 @@ def _categorical_labels(x, k=None):
     whole = is_count(arr)
     check_support(arr, whole, "Categorical", "integer class labels 0, 1, 2, ... (non-negative integers)")
     if k is None:
+        if arr.max() >= _MAX_CLASSES:
+            raise DataError(
+                f"x contains the label {arr.max():.6g}, so k = max(x) + 1 would be {arr.max() + 1:.6g} classes "
+                f"(at most {_MAX_CLASSES} are supported: one probability each); labels must be class indices "
+                "0..k-1: relabel with np.unique(x, return_inverse=True)[1]"
+            )
         k = int(arr.max()) + 1
+    elif k > _MAX_CLASSES:
+        raise DataError(
+            f"k = {k} classes is too many (at most {_MAX_CLASSES} are supported: one probability each); labels "
+            "must be class indices 0..k-1: relabel with np.unique(x, return_inverse=True)[1]"
+        )
     check_support(arr, arr < k, "Categorical", f"integer class labels in 0..{k - 1} (k = {k})")
     return arr.astype(np.int64), k
 
@@ -232,7 +246,8 @@ def categorical_mle(x, k=None):
     ------
     DataError
         If `x` is empty, not 1-D, contains NaN/inf, a negative or non-integer label, or a label
-        :math:`\ge k`; or if `k` is not a positive integer.
+        :math:`\ge k`; or if `k` is not a positive integer; or if `k` (given, or ``max(x) + 1``)
+        exceeds :math:`2^{26}` classes (labels such as ``1e12`` are not class indices).
 
     Notes
     -----

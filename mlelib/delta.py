@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._validate import real_output
+from ._validate import _show, real_output, to_float
 from .errors import DataError
 from .numdiff import numerical_gradient
+from .results import _check_covariance
 
 __all__ = ["delta_method", "DeltaResult"]
 
@@ -34,6 +35,13 @@ class DeltaResult:
         :math:`J = \partial g / \partial \theta^\top` at :math:`\hat\theta`.
     bse : ndarray, shape (m,)
         Standard errors, :math:`\sqrt{\operatorname{diag}(\text{cov})}`.
+
+    Raises
+    ------
+    DataError
+        If `estimate` is not a finite non-empty 1-D array, `cov` is not a finite (m, m) matrix that is
+        symmetric and positive semi-definite to rounding (a negative variance is refused), or
+        `jacobian` is not a finite (m, k) array.
     """
 
     estimate: np.ndarray
@@ -41,14 +49,33 @@ class DeltaResult:
     jacobian: np.ndarray
 
     def __post_init__(self):
-        for name in ("estimate", "cov", "jacobian"):
-            arr = np.array(getattr(self, name), dtype=float)
+        est = np.atleast_1d(to_float(self.estimate, "estimate"))
+        if est.ndim != 1 or est.size == 0 or not np.all(np.isfinite(est)):
+            raise DataError(f"estimate must be a finite, non-empty 1-D array (g at the MLE); got {_show(self.estimate)}")
+        m = est.size
+        cov = to_float(self.cov, "cov")
+        if cov.size != m * m or cov.ndim > 2 or (cov.ndim == 2 and cov.shape != (m, m)):
+            raise DataError(f"cov must have shape ({m}, {m}) to match {m} estimate(s), got shape {np.shape(self.cov)}")
+        cov = cov.reshape(m, m).copy()
+        if not np.all(np.isfinite(cov)):
+            raise DataError(f"cov must be finite; got {_show(cov.tolist())}")
+        _check_covariance(cov)  # symmetric and positive semi-definite: a negative variance is refused
+        cov = 0.5 * cov + 0.5 * cov.T
+        jac = to_float(self.jacobian, "jacobian")
+        if jac.ndim == 1 and m == 1:
+            jac = jac.reshape(1, -1)
+        if jac.ndim != 2 or jac.shape[0] != m or jac.shape[1] == 0 or not np.all(np.isfinite(jac)):
+            raise DataError(
+                f"jacobian must be a finite ({m}, k) array (one row per component of g); got shape "
+                f"{np.shape(self.jacobian)}: {_show(jac.tolist())}"
+            )
+        for name, arr in (("estimate", est), ("cov", cov), ("jacobian", jac)):
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
 
     @property
     def bse(self):
-        """Delta-method standard errors, the square roots of the diagonal of `cov`."""
+        """Delta-method standard errors, the square roots of the diagonal of `cov` (rounding below 0 read as 0)."""
         return np.sqrt(np.clip(np.diag(self.cov), 0.0, None))
 
     def conf_int(self, alpha=0.05):
@@ -100,6 +127,15 @@ def _params_and_cov(res):
         raise DataError(f"res.cov must have shape ({k}, {k}) to match {k} params, got shape {cov.shape}")
     if not np.all(np.isfinite(cov)):
         raise DataError(f"res.cov contains NaN or inf, so no standard error can be derived from it: {cov.tolist()}")
+    converged = getattr(res, "converged", True)
+    if converged is False or (isinstance(converged, np.bool_) and not converged):
+        warnings.warn(
+            "res has converged=False: its cov comes from a fit that failed its convergence checks (see the "
+            "warning fit gave), so the delta-method standard errors below inherit that and may be "
+            "meaningless; refit until converged=True first",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return params, cov
 
 
@@ -181,7 +217,8 @@ def delta_method(res, g, *, jac=None, step=None):
     Warns
     -----
     RuntimeWarning
-        If a row of the Jacobian is zero: :math:`g` is stationary at :math:`\hat\theta`, the
+        If ``res.converged`` is False (the covariance of a fit that failed its checks is used, but
+        its standard errors cannot be trusted). If a row of the Jacobian is zero: :math:`g` is stationary at :math:`\hat\theta`, the
         first-order approximation gives standard error 0, and the distribution of
         :math:`g(\hat\theta)` is governed by second-order terms instead.
 
@@ -247,4 +284,12 @@ def delta_method(res, g, *, jac=None, step=None):
         )
     out_cov = J @ cov @ J.T
     out_cov = (out_cov + out_cov.T) / 2
+    # a variance that is 0 in exact arithmetic (g constant along the support of cov) may come out as
+    # -1e-17 by rounding: within the rounding bound of J cov J' it is 0, not a negative variance
+    bound = 8 * k * np.finfo(float).eps * np.diag(np.abs(J) @ np.abs(cov) @ np.abs(J).T)
+    diag = np.diag(out_cov).copy()
+    rounding = (diag < 0) & (-diag <= bound)
+    if rounding.any():
+        out_cov[rounding, :] = 0.0
+        out_cov[:, rounding] = 0.0
     return DeltaResult(value, out_cov, J)

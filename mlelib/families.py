@@ -526,17 +526,43 @@ class NegativeBinomial(Family):
         return f"NegativeBinomial(alpha={self.alpha!r}, link={self.link.name!r})"
 
 
+_STIRLING_MIN = 1e3  # from here on the Stirling series below is accurate to 1e-18
+_NB_POISSON_ALPHA = 1e-200  # below this NB2 equals Poisson to far below rounding (y < 2^53), and 1/alpha may overflow
+
+
+def _stirling_rest(x):
+    """lgamma(x) - [(x - 1/2) log x - x + log(2 pi)/2] for x >= 1e3: 1/(12x) - 1/(360x^3) + 1/(1260x^5)."""
+    inv = 1.0 / x
+    inv2 = inv * inv
+    return inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 / 1260))
+
+
 def _nb_loglik_obs(y, mu, log_mu, a):
-    r = 1.0 / a
-    with np.errstate(over="ignore", invalid="ignore"):
-        l1 = np.log1p(a * mu)
-        return (
-            special.gammaln(y + r)
-            - special.gammaln(r)
-            - special.gammaln(y + 1.0)
-            - r * l1
-            + _ylogmu(y, np.log(a) + log_mu - l1)
-        )
+    r"""NB2 log-probabilities, accurate for every alpha (cancellation-free as alpha -> 0).
+
+    With :math:`r = 1/\alpha`, :math:`\log p = A - \log y! + y\log\mu - (r + y)\log(1 + \alpha\mu)`,
+    :math:`A = \log\Gamma(y + r) - \log\Gamma(r) - y\log r`. For large r the two log-gammas (each
+    about :math:`r\log r`) cancel catastrophically (0.3 off at :math:`\alpha = 10^{-12}`); there
+    Stirling's series gives :math:`A = (y + r - \tfrac12)\log(1 + \alpha y) - y + S(y + r) - S(r)`
+    exactly, with :math:`S` the series remainder, and the remaining differences are of order y and
+    mu, so the error is a few roundings of the Poisson log-likelihood's terms.
+    """
+    y, mu, log_mu, a = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (y, mu, log_mu, a)))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        r = 1.0 / a
+        l_mu = np.log1p(a * mu)
+        l_y = np.log1p(a * y)
+        big = r >= _STIRLING_MIN
+        r_small = np.where(big, 1.0, r)
+        r_big = np.where(big, r, _STIRLING_MIN)
+        a_small = special.gammaln(y + r_small) - special.gammaln(r_small) - _ylogmu(y, np.log(r_small))
+        a_big = (y + r_big - 0.5) * l_y - y + (_stirling_rest(y + r_big) - _stirling_rest(r_big))
+        A = np.where(big, a_big, a_small)
+        # (r + y) log(1 + a mu) as r log1p(a mu) + y log1p(a mu): r l_mu ~ mu does not overflow
+        value = A - special.gammaln(y + 1.0) + _ylogmu(y, log_mu) - r * l_mu - _ylogmu(y, l_mu)
+        poisson = _ylogmu(y, log_mu) - mu - special.gammaln(y + 1.0)
+    out = np.where(a < _NB_POISSON_ALPHA, poisson, value)
+    return out if out.ndim else out[()]
 
 
 class Gamma(Family):

@@ -87,8 +87,15 @@ def gaussian_loglik(x, mu, sigma2):
     xbar = float(np.ldexp(zbar, e))
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         sd = np.sqrt(sigma2)
-        quad = ss_z * np.ldexp(1.0 / sigma2, 2 * e) + n * ((xbar / sd) - (mu / sd)) ** 2
-        value = -0.5 * n * (np.log(2 * np.pi) + np.log(sigma2)) - 0.5 * quad
+        # ss / sigma2 with sigma2 = m 2^k split (frexp): 1 / sigma2 overflows for a subnormal sigma2 (and
+        # 0 * inf would be NaN when the data are all equal), ss_z / m never does
+        m_s, k_s = np.frexp(sigma2)
+        # half of each quadratic term is formed directly (the halved value may fit where the full one does not)
+        centred = np.where(ss_z > 0, np.ldexp(ss_z / m_s, 2 * e - k_s - 1), 0.0)
+        diff = xbar - mu
+        diff = np.where(np.isfinite(diff), diff, 2 * (xbar / 2 - mu / 2))  # xbar - mu overflowed
+        shift = n * np.where(diff != 0, (diff / sd * np.sqrt(0.5)) ** 2, 0.0)
+        value = -0.5 * n * (np.log(2 * np.pi) + np.log(sigma2)) - centred - shift
     return _representable(value)
 
 

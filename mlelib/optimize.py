@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 from scipy import linalg, optimize, special
 
-from ._validate import _show, to_float, as_parameter_vector, check_callable, positive_int, safe_negloglik
+from ._validate import _show, to_float, as_parameter_vector, check_callable, positive_int, real_output, safe_negloglik
 from .errors import DataError
 from .numdiff import numerical_gradient, numerical_hessian
 from .results import MLEResult
@@ -29,6 +29,58 @@ _DEFAULT_OPTIONS = {
     "Nelder-Mead": {"xatol": 1e-8, "fatol": 1e-11, "maxfev": 20000},
     "Powell": {"xtol": 1e-8, "ftol": 1e-12},
 }
+
+
+_SOLVERS = {
+    "BFGS": "_minimize_bfgs",
+    "L-BFGS-B": "_minimize_lbfgsb",
+    "CG": "_minimize_cg",
+    "Nelder-Mead": "_minimize_neldermead",
+    "Powell": "_minimize_powell",
+}
+# arguments of the scipy solvers that fit sets itself (or that are not options at all)
+_NOT_OPTIONS = {"fun", "x0", "args", "jac", "hess", "hessp", "callback", "bounds", "constraints"}
+# scipy 1.17's options, used if its private solver functions cannot be inspected
+_FALLBACK_OPTIONS = {
+    "BFGS": "gtol norm eps maxiter disp return_all finite_diff_rel_step xrtol c1 c2 hess_inv0 workers",
+    "L-BFGS-B": "disp maxcor ftol gtol eps maxfun maxiter iprint maxls finite_diff_rel_step workers",
+    "CG": "gtol norm eps maxiter disp return_all finite_diff_rel_step c1 c2 workers",
+    "Nelder-Mead": "maxiter maxfev disp return_all initial_simplex xatol fatol adaptive",
+    "Powell": "xtol ftol maxiter maxfev disp direc return_all",
+}
+
+
+def _valid_options(method):
+    """The option names ``scipy.optimize.minimize(method=method)`` understands."""
+    import inspect
+
+    try:
+        from scipy.optimize import _minimize as solvers
+
+        params = inspect.signature(getattr(solvers, _SOLVERS[method])).parameters
+        names = {p for p, v in params.items() if v.default is not inspect.Parameter.empty} - _NOT_OPTIONS
+        if names:
+            return names
+    except (ImportError, AttributeError, TypeError, ValueError):
+        pass
+    return set(_FALLBACK_OPTIONS[method].split())
+
+
+def _check_options(options, method):
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(
+            f"options must be a dict of scipy.optimize.minimize options, e.g. {{'maxiter': 200}}; got {_show(options)}"
+        )
+    valid = _valid_options(method)
+    unknown = [key for key in options if key not in valid]
+    if unknown:
+        raise ValueError(
+            f"options has key(s) {', '.join(repr(u) for u in unknown)} that method {method!r} does not know "
+            f"(scipy would ignore them silently); valid: {', '.join(sorted(valid))}"
+        )
+    return dict(options)
 
 
 def _expit_derivative(eta):
@@ -93,9 +145,19 @@ class _Transform:
                 )
 
 
+def _real(raw, name):
+    """A user callable's output as a float array: complex refused by real_output, other junk by name."""
+    try:
+        return real_output(raw, name)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{name} must return real numbers; it returned {_show(raw)} ({exc})") from None
+
+
 def _check_x0(negloglik, theta0, grad, tr):
     tr.check_domain(theta0)
-    value = np.asarray(negloglik(theta0.copy()), dtype=float)
+    value = _real(negloglik(theta0.copy()), "negloglik")
     if value.size != 1:
         raise DataError(f"negloglik must return a scalar, got an array of shape {value.shape} at x0")
     if not np.isfinite(value):
@@ -104,7 +166,7 @@ def _check_x0(negloglik, theta0, grad, tr):
             "start inside the parameter space, where the likelihood is positive"
         )
     if grad is not None:
-        g0 = np.asarray(grad(theta0.copy()), dtype=float)
+        g0 = _real(grad(theta0.copy()), "grad")
         if g0.shape != theta0.shape or not np.all(np.isfinite(g0)):
             raise DataError(
                 f"grad(x0) must be a finite array of shape {theta0.shape}, got {g0.tolist()} of shape {g0.shape}"
@@ -144,6 +206,7 @@ def _minimize(F, dF, eta, method, options):
 
 
 _PD_RTOL = 1e-8  # smallest eigenvalue of the unit-diagonal Hessian below this: "not positive definite"
+_WEAK = 1e-6  # ... below this the numerical Hessian's rounding matters: F's own curvature is measured there
 _FLAT_SD = 100.0  # working-scale standard error above which a log/logit parameter is "not determined"
 
 
@@ -197,6 +260,44 @@ def _one_se_probe(F, eta, H):
     return worst, best_pt
 
 
+_SMOOTH_BAND = (0.5, 2.0)  # curvature over a fraction t of a standard error, relative to H's, must lie here
+_SMOOTH_FRACTIONS = (1 / 8, 1 / 64, 1 / 512, 1 / 4096)
+
+
+def _curvature_ratios(F, eta, H, fractions, directions=None):
+    """Second differences of F along the principal directions of H, relative to H's prediction.
+
+    For each direction u of the equilibrated H, scaled so that u'Hu = 1 (one standard error), and each
+    fraction t: ratio = [F(eta + t u) + F(eta - t u) - 2 F(eta)] / t^2, which tends to exactly 1 for a
+    function that is twice differentiable at eta (the linear term cancels, so a gradient that has not
+    quite vanished does not matter). Returns ``(ratios, resolved)``, both of shape (directions,
+    fractions); `resolved` is False where the rounding of F's value (or of eta + t u) could move the ratio
+    by more than about 1e-4, and such entries say nothing.
+    """
+    f0 = F(eta)
+    d = np.sqrt(np.diag(H))
+    lam, U = np.linalg.eigh(H / np.outer(d, d))
+    js = range(lam.size) if directions is None else directions
+    ratios = np.full((len(js), len(fractions)), np.nan)
+    resolved = np.zeros(ratios.shape, dtype=bool)
+    for a, j in enumerate(js):
+        if not lam[j] > 0:
+            continue
+        u = U[:, j] / d / np.sqrt(lam[j])
+        for b, t in enumerate(fractions):
+            step = t * u
+            # the displacement must be resolved by eta's own rounding, and the change of F by F's
+            moved = np.abs(step) > 1e6 * np.finfo(float).eps * np.abs(eta)
+            if not np.all(moved | (step == 0)):
+                continue
+            fp, fm = F(eta + step), F(eta - step)
+            if not (np.isfinite(fp) and np.isfinite(fm)):
+                continue
+            ratios[a, b] = (fp + fm - 2 * f0) / t**2
+            resolved[a, b] = t**2 > 1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm))
+    return ratios, resolved
+
+
 def _flat_direction(F, eta, H):
     """A direction along which F never rises by 0.05 up to a distance 2^50: the estimate runs off.
 
@@ -231,6 +332,26 @@ def _diagnose(F, dF, eta, tol, tr):
     # equilibrated to unit diagonal, so the test does not depend on the units of the parameters
     eig_scaled = np.linalg.eigvalsh(H / np.sqrt(np.outer(d, d))) if np.all(d > 0) else np.array([-np.inf])
     problems = []
+    pd = eig_scaled.min() > _PD_RTOL
+    if np.all(d > 0) and eig_scaled.min() > 0 and np.all(np.isfinite(H)) and eig_scaled.min() <= _WEAK:
+        # badly conditioned although positive (a covariate offset by 1e4 makes the intercept and its slope
+        # nearly collinear, condition 1e16): equilibration cannot remove that, and the numerical Hessian's
+        # rounding (1e-10 of its largest eigenvalue) is then a large part of the weak eigenvalues (20% in
+        # that example). Measure the curvature along each weak direction by F itself (a second difference at
+        # 1/8 and 1/16 of a standard error, extrapolated), which also tells a flat ridge from a maximum.
+        D = np.sqrt(d)
+        lam, V = np.linalg.eigh(H / np.outer(D, D))
+        weak = [j for j in range(lam.size) if lam[j] <= _WEAK]
+        ratios, resolved = _curvature_ratios(F, eta, H, (1 / 8, 1 / 16), weak)
+        lo, hi = _SMOOTH_BAND
+        if np.all(resolved) and np.all((ratios >= lo) & (ratios <= hi)):
+            c = (4 * ratios[:, 1] - ratios[:, 0]) / 3  # the curvature along u, relative to u'Hu = 1
+            Hs = H / np.outer(D, D)
+            for cj, j in zip(c, weak):
+                Hs = Hs + (cj - 1) * lam[j] * np.outer(V[:, j], V[:, j])
+            H = 0.5 * (Hs + Hs.T) * np.outer(D, D)
+            eig = np.linalg.eigvalsh(H)
+            pd = True
     if unresolved:
         problems.append(
             "the numerical derivatives at the estimate are unreliable: the negative log-likelihood's value "
@@ -238,7 +359,7 @@ def _diagnose(F, dF, eta, tol, tr):
             "neither the convergence test nor the standard errors can be trusted; subtract a constant or "
             "compute it in float64"
         )
-    if not eig_scaled.min() > _PD_RTOL:
+    if not pd:
         problems.append(
             f"the Hessian of the negative log-likelihood is not positive definite (eigenvalues "
             f"{np.array2string(eig, precision=3)}): not a strict local maximum (a saddle point or a "
@@ -275,6 +396,26 @@ def _diagnose(F, dF, eta, tol, tr):
                 "infinity or the edge of the parameter space: no finite MLE there (the estimate is where the "
                 "optimiser stopped, not a maximum)"
             )
+    if not problems:
+        # a kink (sum |x_i - theta|) passes the checks above with an artefact Hessian (it grows like 1/h
+        # with the step h): compare F's curvature over shrinking fractions of a standard error with H's
+        ratios, resolved = _curvature_ratios(F, eta, H, _SMOOTH_FRACTIONS)
+        lo, hi = _SMOOTH_BAND
+        off = resolved & ~((ratios >= lo) & (ratios <= hi))
+        if off.any():
+            worst = np.where(off, np.abs(np.log(np.where(off, np.abs(ratios) + 1e-300, 1.0))), -1.0)
+            j, b = np.unravel_index(np.argmax(worst), worst.shape)
+            problems.append(
+                f"the negative log-likelihood is not smooth at the estimate: over +-{_SMOOTH_FRACTIONS[b]:.3g} "
+                f"standard errors along a principal direction its curvature is {ratios[j, b]:.3g} times the "
+                f"numerical Hessian's (a twice-differentiable function gives 1 as the step shrinks; at steps "
+                f"{', '.join(f'{t:.3g}' for t in _SMOOTH_FRACTIONS)} it gives "
+                f"{np.array2string(ratios[j], precision=3)}): a kink or a flat top, as for sum |x_i - theta| "
+                "(a Laplace location); the Hessian, its standard errors and the Newton-decrement test do not "
+                "apply there (the estimate may still maximise the likelihood: check it another way, e.g. a "
+                "closed form or a profile of the log-likelihood)"
+            )
+            return g, H, eig, np.nan, problems
     if not dec <= tol:
         problems.append(
             f"half the squared Newton decrement g'H^-1 g / 2 = {dec:.3g} exceeds {tol:g} (gradient norm "
@@ -393,9 +534,11 @@ def fit(
         If `negloglik` or `grad` is not callable, or `options` is not a dict.
     DataError
         If `x0` (or `starts`) is not a finite 1-D array, lies outside a transform's domain, or
-        `negloglik` (or `grad`) is not finite there; if `transform` is unknown or has the wrong length.
+        `negloglik` (or `grad`) is not finite there or returns complex (or non-numeric) values; if `transform` is unknown or has the wrong length.
     ValueError
-        If `method` is not supported, random starts are requested without `rng`, `nobs` or
+        If `method` is not supported, `options` has a key the method does not know (scipy would
+        ignore it silently; the message lists the valid ones), random starts are requested without
+        `rng`, `nobs` or
         `n_starts` is not a positive integer, or `tol` or `spread` is not a positive number.
 
     Warns
@@ -407,7 +550,11 @@ def fit(
         a Bernoulli sample of all ones), or the log-likelihood does not fall by at least 0.05 one
         standard error away along some principal direction (where a maximum falls by 0.5: the
         estimate is running off to infinity, like ``fit(lambda t: np.exp(-t[0]), [0.0])``, or to the
-        edge of the parameter space). The result then has ``converged=False``; it is never returned
+        edge of the parameter space), or the function is not smooth at the estimate (its second
+        difference over 1/8 ... 1/4096 of a standard error along a principal direction is not within a
+        factor 2 of the Hessian's prediction, as at the kink of ``sum |x_i - theta|``, a Laplace
+        location: the numerical Hessian there is an artefact of its step, and `cov` is all NaN). The
+        result then has ``converged=False``; it is never returned
         with NaNs silently. *No finite MLE* is reported this way, by a warning and
         ``converged=False``, not by raising :class:`~mlelib.NoFiniteMLEError` (the closed forms and
         regression fitters, which can prove non-existence, raise it).
@@ -442,7 +589,20 @@ def fit(
     direction of :math:`H` (equilibrated), :math:`F` is evaluated one standard error either side of
     :math:`\hat\eta`; a quadratic maximum rises by exactly 0.5 there, and a rise below 0.05 on either
     side fails the check (it is made where the Newton decrement is already small, since far from a
-    maximum the function falls in the direction of the next step anyway). When only the Newton-decrement check fails (and the optimiser did not run
+    maximum the function falls in the direction of the next step anyway). A fourth check guards
+    against a non-smooth :math:`F`: along each principal direction :math:`u` (scaled to one standard
+    error, :math:`u^\top H u = 1`) the symmetric second difference
+    :math:`[F(\hat\eta + tu) + F(\hat\eta - tu) - 2F(\hat\eta)]/t^2` tends to exactly 1 as :math:`t`
+    shrinks when :math:`F` is twice differentiable; at a kink it grows like :math:`1/t` (on a flat
+    top it is 0). It is evaluated at :math:`t = 1/8, 1/64, 1/512, 1/4096` wherever the rounding of
+    :math:`F` does not swamp it, and a value outside :math:`[1/2, 2]` fails the check. Where the
+    equilibrated :math:`H` has eigenvalues below :math:`10^{-6}` (a covariate offset by :math:`10^4`
+    on the raw scale makes the intercept and slope nearly collinear), the rounding of the numerical
+    Hessian is a sizeable part of them; the curvature along those directions is then measured by
+    :math:`F` itself (the same second difference at :math:`t = 1/8, 1/16`, extrapolated) and
+    replaces :math:`H`'s, which both corrects the standard errors and tells such a positive definite
+    but badly conditioned maximum (accepted) from a flat ridge (refused).
+    When only the Newton-decrement check fails (and the optimiser did not run
     out of its `maxiter` budget), the answer is first
     polished by damped Newton steps with the numerical Hessian (invariant under linear changes of
     the parameters, so badly scaled problems on which BFGS stops early are finished), and the
@@ -481,8 +641,7 @@ def fit(
         raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
     if nobs is not None:
         nobs = positive_int(nobs, "nobs", what="the number of observations")
-    if options is not None and not isinstance(options, dict):
-        raise TypeError(f"options must be a dict of scipy.optimize.minimize options, e.g. {{'maxiter': 200}}; got {_show(options)}")
+    options = _check_options(options, method)
     if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)) or not (0 < tol < np.inf):
         raise ValueError(f"tol must be a positive number (the largest accepted half squared Newton decrement); got {_show(tol)}")
     if isinstance(spread, bool) or not isinstance(spread, (int, float, np.integer, np.floating)) or not (0 < spread < np.inf):
@@ -501,12 +660,14 @@ def fit(
         def dF(eta):
             try:
                 with np.errstate(all="ignore"):
-                    return np.asarray(grad(tr.to_natural(eta)), dtype=float) * tr.jacobian(eta)
+                    raw = grad(tr.to_natural(eta))
             except (ValueError, ArithmeticError):  # a trial point outside the parameter space
                 return np.full(eta.shape, np.nan)
+            with np.errstate(all="ignore"):
+                return real_output(raw, "grad") * tr.jacobian(eta)
 
     opts = dict(_DEFAULT_OPTIONS[method])
-    opts.update(options or {})
+    opts.update(options)
     points = _starts(tr.to_working(theta0), starts, n_starts, spread, rng, tr)
 
     runs = []
@@ -564,7 +725,7 @@ def fit(
     cov = 0.5 * (cov + cov.T)
 
     def nll(theta):
-        return float(np.asarray(negloglik(np.asarray(theta, dtype=float)), dtype=float).reshape(()))
+        return float(_real(negloglik(np.asarray(theta, dtype=float)), "negloglik").reshape(()))
 
     return MLEResult(
         params=theta_hat,

@@ -74,7 +74,8 @@ class MLEResult:
         If `params` is not a finite real 1-D array; `cov` is not a real (k, k) matrix that is
         symmetric and positive semi-definite (to rounding; NaN entries are allowed only as "not
         available" when ``converged=False``); `loglik` is not a finite real number; `nobs` is not an
-        integer >= 1; or `param_names` has the wrong length. (:class:`~mlelib.DataError`, a
+        integer >= 1; `param_names` is not a sequence of k strings; or `niter` is not a
+        non-negative int or None. (:class:`~mlelib.DataError`, a
         ``ValueError``.)
 
     Examples
@@ -128,9 +129,33 @@ class MLEResult:
             raise DataError(f"converged must be True or False; got {_show(self.converged)}")
         if self.param_names is not None and isinstance(self.param_names, str):
             raise DataError(f"param_names must be a sequence of {k} names, got the string {self.param_names!r}")
-        names = tuple(self.param_names) if self.param_names is not None else tuple(f"theta{i}" for i in range(k))
-        if len(names) != k:
-            raise DataError(f"param_names has {len(names)} entries for {k} params")
+        if self.param_names is None:
+            names = tuple(f"theta{i}" for i in range(k))
+        else:
+            try:
+                names = tuple(self.param_names)
+            except TypeError:
+                raise DataError(
+                    f"param_names must be a sequence of {k} strings; got {_show(self.param_names)} of type "
+                    f"{type(self.param_names).__name__}"
+                ) from None
+            if len(names) != k:
+                raise DataError(f"param_names has {len(names)} entries for {k} params")
+            bad = [i for i, n in enumerate(names) if not isinstance(n, str)]
+            if bad:
+                i = bad[0]
+                raise DataError(
+                    f"param_names must be strings; param_names[{i}] = {_show(names[i])} is a "
+                    f"{type(names[i]).__name__} (pass e.g. [str(n) for n in names])"
+                )
+        if self.niter is not None:
+            niter = self.niter
+            if isinstance(niter, (bool, np.bool_)) or not isinstance(niter, (int, np.integer)) or niter < 0:
+                raise DataError(
+                    f"niter must be a non-negative int (iterations the optimiser used) or None (closed forms); "
+                    f"got {_show(niter)} of type {type(niter).__name__}"
+                )
+            object.__setattr__(self, "niter", int(niter))
         if self.negloglik is not None:
             check_callable(self.negloglik, "negloglik", "negloglik(theta) -> float")
         params.flags.writeable = False

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, special
 
-from ._validate import as_sample, check_callable, real_output, to_float
+from ._validate import _show, as_sample, check_callable, real_output, to_float
 from .errors import DataError
 
 __all__ = ["sandwich_cov", "glm_sandwich_cov", "jackknife_bias", "bootstrap_bias", "BiasCorrection"]
@@ -266,7 +266,34 @@ def _scalar_or_array(a):
     return float(a) if a.ndim == 0 else a
 
 
-def _apply(estimator, samples, vectorized):
+def _check_vectorized(vectorized):
+    if not isinstance(vectorized, (bool, np.bool_)):
+        raise TypeError(
+            f"vectorized must be True or False (whether estimator takes a 2-D array of samples); "
+            f"got {vectorized!r} of type {type(vectorized).__name__}"
+        )
+    return bool(vectorized)
+
+
+def _stack(values, shape, what):
+    """Replicates (arrays from `values`) stacked along axis 0; DataError unless each has `shape`.
+
+    `shape` is the shape of the full-sample estimate: an estimator whose output length depends on
+    the sample (e.g. ``np.unique``) has no per-component bias.
+    """
+    out = []
+    for i, v in enumerate(values):
+        if v.shape != shape:
+            raise DataError(
+                f"estimator must return the same shape for every sample: it returned shape {shape} on the "
+                f"full sample but shape {v.shape} on {what} {i} ({_show(v.tolist())}); the bias is only "
+                "defined component by component, for an output of fixed shape"
+            )
+        out.append(v)
+    return np.array(out)
+
+
+def _apply(estimator, samples, vectorized, shape, what="resample"):
     """Estimator values on each row of `samples` (shape (m, size)), stacked along axis 0."""
     m = samples.shape[0]
     if vectorized:
@@ -276,8 +303,13 @@ def _apply(estimator, samples, vectorized):
                 f"a vectorized estimator must return one value per row: expected leading dimension {m}, "
                 f"got shape {out.shape} (reduce along the last axis, e.g. lambda s: s.var(axis=-1))"
             )
+        if out.shape[1:] != shape:
+            raise DataError(
+                f"a vectorized estimator must return, per row, the shape it returns on the full sample "
+                f"{shape}; got shape {out.shape[1:]} per row"
+            )
         return out
-    return np.array([real_output(estimator(row), "estimator") for row in samples])
+    return _stack((real_output(estimator(row), "estimator") for row in samples), shape, what)
 
 
 def _leave_one_out(xa):
@@ -316,8 +348,11 @@ def jackknife_bias(estimator, x, *, vectorized=False):
     Raises
     ------
     DataError
-        If `x` is not a finite 1-D sample of size at least 2, or a vectorized estimator does not
-        return one value per row.
+        If `x` is not a finite 1-D sample of size at least 2, or the estimator's output does not have
+        the same shape on every leave-one-out sample as on the full sample (a vectorized estimator:
+        one such value per row).
+    TypeError
+        If `vectorized` is not a bool.
 
     Notes
     -----
@@ -352,14 +387,15 @@ def jackknife_bias(estimator, x, *, vectorized=False):
     n = xa.size
     if n < 2:
         raise DataError(f"the jackknife needs at least 2 observations (it leaves one out), got n = {n}")
-    if not isinstance(vectorized, (bool, np.bool_)):
-        raise TypeError(f"vectorized must be True or False; got {vectorized!r}")
+    vectorized = _check_vectorized(vectorized)
     theta = real_output(estimator(xa.copy()), "estimator")
     if vectorized:
         loo = np.broadcast_to(xa, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)
-        reps = _apply(estimator, loo, True)
+        reps = _apply(estimator, loo, True, theta.shape)
     else:
-        reps = np.array([real_output(estimator(s), "estimator") for s in _leave_one_out(xa)])
+        reps = _stack(
+            (real_output(estimator(s), "estimator") for s in _leave_one_out(xa)), theta.shape, "leave-one-out sample"
+        )
     mean_rep = reps.mean(axis=0)
     bias = (n - 1) * (mean_rep - theta)
     se = np.sqrt((n - 1) / n * np.sum((reps - mean_rep) ** 2, axis=0))
@@ -399,9 +435,10 @@ def bootstrap_bias(estimator, x, rng, *, n_boot=2000, vectorized=False):
     Raises
     ------
     DataError
-        If `x` is not a finite 1-D sample of size at least 2.
+        If `x` is not a finite 1-D sample of size at least 2, or the estimator's output does not have
+        the same shape on every resample as on the full sample.
     TypeError
-        If `rng` is not a ``numpy.random.Generator``.
+        If `rng` is not a ``numpy.random.Generator``, or `vectorized` is not a bool.
     ValueError
         If `n_boot` is not an integer >= 2.
 
@@ -440,9 +477,10 @@ def bootstrap_bias(estimator, x, rng, *, n_boot=2000, vectorized=False):
     check_callable(estimator, "estimator", "estimator(sample) -> number for a 1-D sample")
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
+    vectorized = _check_vectorized(vectorized)
     theta = real_output(estimator(xa), "estimator")
     samples = xa[rng.integers(0, n, size=(int(n_boot), n))]
-    reps = _apply(estimator, samples, vectorized)
+    reps = _apply(estimator, samples, vectorized, theta.shape, "bootstrap resample")
     mean_rep = reps.mean(axis=0)
     bias = mean_rep - theta
     se = reps.std(axis=0, ddof=1)

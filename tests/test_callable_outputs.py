@@ -60,3 +60,17 @@ def test_masked_entries_are_refused(call, name):
     # oracle: without masked entries the result is that of the plain array
     plain = np.ma.masked_array([1.0, 2.0, 3.0], mask=False)
     np.testing.assert_array_equal(call(plain), call(plain.data))
+
+
+def test_fit_complex_negloglik_or_grad_is_a_data_error():
+    """A complex-valued negloglik used to give a bare TypeError from float(); now real_output's message."""
+    from mlelib import DataError, fit
+
+    with pytest.raises(DataError, match=r"negloglik must return real numbers; it returned complex values"):
+        fit(lambda t: complex(t[0] ** 2, 0.0), [1.0])
+    with pytest.raises(DataError, match=r"negloglik must return real numbers; it returned complex values"):
+        fit(lambda t: np.array([t[0] ** 2 + 0j]), [1.0])
+    with pytest.raises(DataError, match=r"grad must return real numbers; it returned complex values"):
+        fit(lambda t: t[0] ** 2, [1.0], grad=lambda t: 2 * t + 0j)
+    with pytest.raises(DataError, match=r"negloglik must return real numbers; it returned 'abc'"):
+        fit(lambda t: "abc", [1.0])

@@ -260,3 +260,46 @@ def test_complex_input_is_refused(fn):
     """Complex data were silently made real (with a ComplexWarning at most); now a DataError."""
     with pytest.raises(DataError, match="x must be real"):
         fn(np.array([1.0, 0.0, 1.0], dtype=complex))
+
+
+# issue #15: unclear errors replaced by DataErrors naming the argument and the value
+
+
+def test_integer_beyond_float64_is_a_data_error():
+    """poisson_mle([10**400]) used to raise a bare OverflowError from the int -> float conversion."""
+    from mlelib import DataError, poisson_mle
+
+    with pytest.raises(DataError, match=r"x contains an integer with 401 digits, beyond the float64 range"):
+        poisson_mle([10**400])
+    with pytest.raises(DataError, match=r"x contains an integer with 310 digits"):
+        poisson_mle([1, -(10**309)])
+    assert poisson_mle([10**300, 10**300]) == 1e300  # large but representable: fine
+
+
+def test_huge_categorical_label_is_refused_not_allocated():
+    """categorical_mle([1e12]) used to try to allocate a 7 TiB count vector (MemoryError)."""
+    from mlelib import DataError, categorical_loglik, categorical_mle
+
+    with pytest.raises(DataError, match=r"label 1e\+12, so k = max\(x\) \+ 1 would be 1e\+12 classes.*np.unique"):
+        categorical_mle([1e12])
+    with pytest.raises(DataError, match=r"k = 100000000000 classes is too many"):
+        categorical_mle([0, 1], k=10**11)
+    with pytest.raises(DataError, match=r"labels in 0..0 \(k = 1\).*first 1e\+12"):  # k from the probabilities
+        categorical_loglik([1e12], [1.0])
+    assert categorical_mle([0, 3]).tolist() == [0.5, 0.0, 0.0, 0.5]
+
+
+def test_gaussian_loglik_subnormal_variance_against_scipy():
+    """sigma2 = 1e-320 (subnormal): 1/sigma2 overflows, and all-equal data gave 0 * inf = NaN, reported as
+    'below -1.8e308' although the log-likelihood is +735. Oracle: scipy.stats.norm.logpdf summed."""
+    from mlelib import DataError, gaussian_loglik
+
+    cases = [([1.0, 1.0], 1.0, 1e-320), ([0.0, 1e-160], 5e-161, 1e-320), ([1e308, -1e308], 0.0, 1e308),
+             ([1e200, 1.1e200], -1e200, 1e300), ([3.0, -1.0, 2.0], 0.5, 5e-324)]
+    for x, mu, s2 in cases[:4]:
+        oracle = stats.norm.logpdf(x, mu, np.sqrt(s2)).sum()
+        assert gaussian_loglik(x, mu, s2) == pytest.approx(oracle, rel=1e-13)
+    assert gaussian_loglik([7.0], 7.0, 5e-324) == pytest.approx(-0.5 * (np.log(2 * np.pi) + np.log(5e-324)), rel=1e-14)
+    # a log-likelihood that really is below -1.8e308 is still refused with that reason
+    with pytest.raises(DataError, match=r"below -1.8e308"):
+        gaussian_loglik([1.0, 2.0], 1.5, 1e-320)

@@ -173,3 +173,55 @@ def test_bad_inputs_raise_clear_errors():
     Fake.cov = np.array([[1.0, np.nan], [np.nan, 1.0]])
     with pytest.raises(DataError, match="res.cov contains NaN"):
         delta_method(Fake(), lambda t: t[0])
+
+
+# issue #15: a negative variance is refused; a non-converged fit's covariance is flagged
+
+
+@pytest.mark.parametrize(
+    "cov, match",
+    [
+        ([[-0.25]], r"cov\[0, 0\] = -0.25 is negative"),
+        ([[1.0, 2.0], [2.0, 1.0]], r"eigenvalue -1 < 0"),
+        ([[1.0, 0.5], [0.0, 1.0]], r"cov must be symmetric"),
+        ([[np.nan]], r"cov must be finite"),
+    ],
+)
+def test_delta_result_refuses_invalid_covariance(cov, match):
+    m = len(cov)
+    with pytest.raises(DataError, match=match):
+        DeltaResult(np.zeros(m), cov, np.eye(m))
+
+
+def test_delta_result_refuses_bad_shapes():
+    with pytest.raises(DataError, match=r"cov must have shape \(2, 2\)"):
+        DeltaResult([1.0, 2.0], [[1.0]], np.eye(2))
+    with pytest.raises(DataError, match=r"jacobian must be a finite \(1, k\) array"):
+        DeltaResult([1.0], [[1.0]], [[1.0], [2.0]])
+    with pytest.raises(DataError, match=r"estimate must be a finite"):
+        DeltaResult([np.inf], [[1.0]], [[1.0]])
+
+
+def test_delta_method_warns_on_non_converged_fit():
+    """The cov of a fit with converged=False is used, but the warning names converged=False."""
+    res = MLEResult([0.5, 1.0], np.diag([0.01, 0.02]), -10.0, 100, converged=False)
+    with pytest.warns(RuntimeWarning, match=r"res has converged=False"):
+        d = delta_method(res, lambda t: t[0] + t[1])
+    assert d.bse[0] == pytest.approx(np.sqrt(0.03), rel=1e-9)  # exact for linear g
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        delta_method(MLEResult([0.5], [[0.01]], -10.0, 100), lambda t: 2 * t[0])
+
+
+def test_zero_variance_by_rounding_is_not_refused():
+    """g constant along a singular cov (g = a1 t0 - a0 t1, cov = a a'): J cov J' is 0 exactly but rounds to
+    about -1e-17 in a quarter of the cases; that is 0 (within the rounding bound), not a negative variance."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a = rng.normal(size=2)
+        res = MLEResult([1.0, 2.0], np.outer(a, a), -1.0)
+        d = delta_method(res, lambda t: [a[1] * t[0] - a[0] * t[1], t[0]], jac=[[a[1], -a[0]], [1.0, 0.0]])
+        assert d.bse[0] <= 1e-7 * np.abs(a).max() ** 2
+        assert d.bse[1] == pytest.approx(abs(a[0]), rel=1e-12)

@@ -378,3 +378,81 @@ def test_gradient_raising_outside_the_domain_is_handled():
     res = fit(lambda t: -poisson_loglik(c, t[0]), [3.0], nobs=c.size, grad=grad)
     assert_allclose(res.params, [c.mean()], rtol=1e-7)
     assert res.converged
+
+
+# issue #15: options typos are refused, not silently ignored
+
+
+def test_unknown_option_key_is_refused_listing_valid_ones():
+    """{'maxiterr': 3} used to be passed to scipy, which ignored it with a warning swallowed by fit."""
+    with pytest.raises(ValueError, match=r"options has key\(s\) 'maxiterr' .*'BFGS'.*valid: .*gtol.*maxiter"):
+        fit(lambda t: t[0] ** 2, [1.0], options={"maxiterr": 3})
+    with pytest.raises(ValueError, match=r"'gtol'.*'Nelder-Mead'.*valid: .*fatol"):
+        fit(lambda t: t[0] ** 2, [1.0], method="Nelder-Mead", options={"gtol": 1e-9})
+
+
+def test_known_option_keys_are_used():
+    """A real option takes effect: maxiter=1 stops BFGS after one iteration (reported as niter)."""
+    with pytest.warns(RuntimeWarning):
+        res = fit(lambda t: (t[0] - 3) ** 4 + (t[1] + 1) ** 2 * 10, [0.0, 0.0], options={"maxiter": 1})
+    assert res.niter == 1
+    res = fit(lambda t: (t[0] - 1) ** 2, [0.0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14})
+    assert res.converged and abs(res.params[0] - 1) < 1e-6
+
+
+# issue #15: a non-smooth objective is not reported as converged; a badly conditioned maximum is
+
+
+@pytest.mark.parametrize("n", [21, 101, 1001])
+def test_laplace_location_kink_is_not_converged(n):
+    """sum |x_i - theta| has a kink at the sample median (odd n): its MLE is the median (closed form), but
+    the numerical Hessian there is an artefact of the step (it grows like 1/h) and so was the standard
+    error reported with converged=True. Now: a warning naming the non-smoothness and converged=False."""
+    x = np.random.default_rng(n).standard_normal(n)
+    with pytest.warns(RuntimeWarning, match=r"not smooth at the estimate.*Laplace location"):
+        res = fit(lambda t: np.sum(np.abs(x - t[0])), [0.3])
+    assert not res.converged
+    assert np.all(np.isnan(res.bse))
+    assert abs(res.params[0] - np.median(x)) < 1e-3  # where the optimiser stopped, near the closed form
+
+
+def test_smooth_fits_still_converge_with_the_kink_check():
+    """The curvature-across-scales check passes for smooth likelihoods, large |F| and tiny SEs included."""
+    x = np.random.default_rng(5).exponential(2.0, size=50000)
+    res = fit(lambda t: -exponential_loglik(x, t[0]), [1.0], transform="log")
+    assert res.converged and res.params[0] == pytest.approx(1 / x.mean(), rel=1e-9)
+    assert res.bse[0] == pytest.approx(res.params[0] / np.sqrt(x.size), rel=1e-6)
+    # f = 1e6 + quadratic in units of 1e-6: still a plain maximum
+    res = fit(lambda t: 1e6 + ((t[0] - 3e-6) / 1e-6) ** 2 / 2, [0.0])
+    assert res.converged and res.bse[0] == pytest.approx(1e-6, rel=1e-6)
+
+
+def test_logistic_raw_scale_covariate_offset_1e4_is_positive_definite():
+    """Raw-scale logistic negloglik, covariate 1e4 + N(0, 1): the Hessian has condition 1e16, its weak
+    eigenvalue at the rounding level of the numerical Hessian (which put it 20% too high, after a false
+    'not positive definite'). Oracle: the centred fit by Newton with the analytic information, mapped back
+    by the exact reparametrisation b0 = a0 - 1e4 a1."""
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.standard_normal(n) + 1e4
+    X = np.column_stack([np.ones(n), x])
+    y = (rng.random(n) < special.expit(0.5 * (x - 1e4))).astype(float)
+
+    def nll(b):
+        e = X @ b
+        return np.sum(np.logaddexp(0, e) - y * e)
+
+    Z = np.column_stack([np.ones(n), x - 1e4])
+    a = np.zeros(2)
+    for _ in range(50):
+        p = special.expit(Z @ a)
+        a = a + np.linalg.solve(Z.T @ ((p * (1 - p))[:, None] * Z), Z.T @ (y - p))
+    p = special.expit(Z @ a)
+    T = np.array([[1.0, -1e4], [0.0, 1.0]])
+    b_hat, cov = T @ a, T @ np.linalg.inv(Z.T @ ((p * (1 - p))[:, None] * Z)) @ T.T
+    se = np.sqrt(np.diag(cov))
+    res = fit(nll, [-5000.0, 0.5])
+    assert res.converged
+    assert np.all(np.abs(res.params - b_hat) < 1e-5 * se)
+    assert_allclose(res.bse, se, rtol=1e-6)
+    assert_allclose(res.cov, cov, rtol=1e-6)

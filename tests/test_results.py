@@ -1,5 +1,7 @@
 """MLEResult: derived quantities against their definitions, and validation."""
 
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -114,3 +116,35 @@ def test_nan_cov_allowed_when_not_converged_and_psd_to_rounding():
     res = MLEResult([1.0, 2.0], c, -1.0, 5)
     assert np.array_equal(res.cov, res.cov.T)
     assert MLEResult([1.0], [[0.0]], -1.0, np.int64(3)).nobs == 3
+
+
+# issue #15: every constructor argument validated
+
+
+@pytest.mark.parametrize("niter", ["x", -1, 2.5, True, [3]])
+def test_niter_must_be_nonnegative_int_or_none(niter):
+    with pytest.raises(ValueError, match=r"niter must be a non-negative int .* or None.*got " + re.escape(repr(niter))):
+        make(niter=niter)
+
+
+def test_niter_accepts_ints():
+    assert make(niter=np.int64(7)).niter == 7
+    assert type(make(niter=np.int64(7)).niter) is int
+    assert make(niter=0).niter == 0 and make(niter=None).niter is None
+
+
+@pytest.mark.parametrize("names", [[1, 2], ["a", None], ("a", b"b")])
+def test_param_names_must_be_strings(names):
+    """[1, 2] used to be accepted and then summary() died in a format spec with a bare TypeError."""
+    with pytest.raises(ValueError, match=r"param_names must be strings; param_names\[\d\] = "):
+        make(param_names=names)
+
+
+def test_param_names_not_a_sequence():
+    with pytest.raises(ValueError, match=r"param_names must be a sequence of 2 strings; got 5"):
+        make(param_names=5)
+
+
+def test_numpy_string_names_work_in_summary():
+    res = make(param_names=np.array(["a", "b"]))
+    assert "a " in res.summary() and res.param_names == ("a", "b")

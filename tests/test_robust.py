@@ -222,3 +222,29 @@ def test_jackknife_estimator_may_modify_its_input():
 def test_bad_inputs_are_clear(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# issue #15: flags must be bools; ragged estimator outputs are refused by name
+
+
+@pytest.mark.parametrize("fn", ["jackknife", "bootstrap"])
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_vectorized_must_be_bool(fn, flag):
+    """vectorized='no' used to be truthy and take the vectorized path; now a TypeError naming it."""
+    x = np.arange(5.0)
+    with pytest.raises(TypeError, match=r"vectorized must be True or False.*" + repr(flag).replace("'", "'")):
+        if fn == "jackknife":
+            jackknife_bias(np.mean, x, vectorized=flag)
+        else:
+            bootstrap_bias(np.mean, x, np.random.default_rng(0), n_boot=10, vectorized=flag)
+
+
+def test_ragged_estimator_output_is_refused_with_its_shapes():
+    """np.unique returns a different length per leave-one-out sample: no componentwise bias exists."""
+    x = np.array([1.0, 1.0, 2.0, 3.0])
+    with pytest.raises(DataError, match=r"same shape for every sample.*\(3,\).*\(2,\) on leave-one-out sample 2"):
+        jackknife_bias(np.unique, x)
+    with pytest.raises(DataError, match=r"same shape for every sample.*bootstrap resample"):
+        bootstrap_bias(np.unique, x, np.random.default_rng(0), n_boot=50)
+    with pytest.raises(DataError, match=r"shape it returns on the full sample \(\)"):
+        jackknife_bias(lambda s: s.sum() if s.ndim == 1 else s[:, :2], x, vectorized=True)
