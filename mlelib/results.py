@@ -267,5 +267,5 @@ class MLEResult:
         est = ", ".join(f"{n}={v:.6g}" for n, v in zip(self.param_names, self.params))
         model = f"{self.model!r}, " if self.model else ""
         return (
-            f"MLEResult({model}{est}, loglik={self.loglik:.6g}, nobs={self.nobs}, converged={self.converged})"
+            f"{type(self).__name__}({model}{est}, loglik={self.loglik:.6g}, nobs={self.nobs}, converged={self.converged})"
         )

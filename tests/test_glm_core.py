@@ -166,3 +166,8 @@ def test_quasi_poisson_profile_interval_uses_the_scaled_deviance():
     assert hi == pytest.approx(_profile_deviance_limit(X, y, 1, res.scale, +1, fam), abs=1e-6)
     lo1, hi1 = fit_glm(X, y, "poisson").conf_int(method="profile")[1]
     assert (hi - lo) / (hi1 - lo1) == pytest.approx(np.sqrt(res.scale), rel=0.05)
+
+
+def test_glm_result_repr_names_its_class():
+    X = np.column_stack([np.ones(6), [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]])
+    assert repr(fit_glm(X, [1, 2, 2, 4, 6, 9], "poisson")).startswith("GLMResult('GLM poisson (log link)', x0=")
