@@ -356,34 +356,38 @@ def _newton_chunk(xb, yb, tr, beta, family):
     yb = np.asarray(yb, dtype=float)
     k = zb.shape[1]
     ll, g, H, mmin = 0.0, np.zeros(k), np.zeros((k, k)), np.inf
+    fam = _family(family)
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, zb.shape[0], _BLOCK):
             Zb, yy = zb[start : start + _BLOCK], yb[start : start + _BLOCK]
             eta = Zb @ beta
+            kernel = _kernel(fam, yy)  # the in-memory fitters' elementwise formulas (mlelib.glm)
+            ll += kernel.objective(eta)
+            if not np.isfinite(ll):
+                break
+            r, w = kernel.working(eta)
             if family == _LOGISTIC:
-                s = 2.0 * yy - 1.0
-                m = s * eta
-                z = np.exp(-np.abs(eta))
-                ll -= float(np.maximum(-m, 0.0).sum() + np.log1p(z).sum())
-                inv = 1.0 / (1.0 + z)
-                z_inv = z * inv
-                r, w = s * np.where(m >= 0, z_inv, inv), z_inv * inv
-                mmin = min(mmin, float(m.min()))
-            else:
-                # y eta - mu = -y phi(eta - log y) + [y log y - y], phi(t) = e^t - 1 - t >= 0 (and -mu where
-                # y = 0): minus half the deviance, free of the cancellation between y eta and mu (1e12 counts);
-                # the bracket is summed once, in the first pass (regression.fit_poisson's form)
-                mu = np.exp(eta)
-                ll -= _poisson_half_deviance(yy, eta, mu)
-                r, w = yy - mu, mu
+                mmin = min(mmin, float((kernel.s * eta).min()))
             g += Zb.T @ r
             root = Zb * np.sqrt(w)[:, None]
             H += root.T @ root
     if family != _LOGISTIC:
         mmin = np.nan
     if not np.isfinite(ll):  # a rejected trial point: no information needed
-        return ll, None, None, mmin
+        return -np.inf, None, None, mmin
     return ll, g, H, mmin
+
+
+def _family(family):
+    from .families import Binomial, Poisson
+
+    return Binomial() if family == _LOGISTIC else Poisson()
+
+
+def _kernel(fam, y):
+    from .glm import _kernel as kernel
+
+    return kernel(fam, y, None, "newton")
 
 
 def _directions_chunk(xb, yb, tr, D, family):
@@ -416,24 +420,12 @@ def _count_chunk(xb, yb, tr, b, thresh, family):
     return int(np.sum((yb == 0) & (v < -thresh)))
 
 
-def _poisson_half_deviance(y, eta, mu):
-    """sum_i y_i phi(eta_i - log y_i) + sum_{y_i = 0} mu_i, phi(t) = expm1(t) - t (regression.fit_poisson)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        pos = y > 0
-        t = eta - np.log(np.where(pos, y, 1.0))
-        phi = np.expm1(t) - t
-        value = float(y @ np.where(pos, phi, 0.0) + np.sum(np.where(pos, 0.0, mu)))
-    return value if not np.isnan(value) else np.inf
-
-
 def _negloglik_chunk(xb, yb, shift, beta, family):
     xb = np.asarray(xb, dtype=float)
     yb = np.asarray(yb, dtype=float)
     eta = (xb - shift) @ beta + float(shift @ beta) if shift.any() else xb @ beta
-    with np.errstate(over="ignore"):
-        if family == _LOGISTIC:
-            return float(np.sum(np.logaddexp(0.0, -(2.0 * yb - 1.0) * eta)))
-        return _poisson_half_deviance(yb, eta, np.exp(eta))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return -_kernel(_family(family), yb).objective(eta)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -725,6 +725,9 @@ def fit_glm(
         followed by :math:`\hat\alpha`, named ``alpha``), ``cov`` :math:`\hat\phi H^{-1}`,
         ``loglik`` (the penalised one with ``penalty="firth"``), ``deviance``,
         ``null_deviance``, ``pearson_chi2``, ``scale``, ``df_resid``, ``alpha``, ``mu``.
+        For ``dask.array`` input (canonical binomial and Poisson models only, without trials,
+        offset, penalty, scale, start or HC0): the :class:`~mlelib.ChunkedMLEResult` of the
+        map-reduce Newton of :func:`~mlelib.fit_logistic` / :func:`~mlelib.fit_poisson`.
 
     Raises
     ------
@@ -776,6 +779,21 @@ def fit_glm(
     """
     fam = resolve_family(family, link)
     tol, maxiter = _check_glm_options(method, cov_type, tol, maxiter, scale)
+    from .chunked import _is_dask, fit_logistic_chunked, fit_poisson_chunked  # mlelib.chunked imports this module
+
+    if any(_is_dask(a) for a in (X, y, trials, offset)):
+        canonical = fam.is_canonical and type(fam) in (Binomial, Poisson)
+        defaults = trials is None and offset is None and penalty is None and scale is None and start is None
+        if not (canonical and defaults and cov_type == "nonrobust"):
+            raise DataError(
+                "fit_glm on dask arrays fits the canonical binomial (logit link, 0/1 labels) and Poisson (log link) "
+                "models, without trials, offset, penalty, scale, start or cov_type='HC0' (the map-reduce Newton of "
+                f"mlelib.chunked); got the {fam.name} family with the {fam.link.name} link"
+                + ("" if defaults and cov_type == "nonrobust" else " and options beyond those")
+                + ". Fit in memory instead (e.g. X.compute(), y.compute())"
+            )
+        chunked = fit_logistic_chunked if isinstance(fam, Binomial) else fit_poisson_chunked
+        return chunked(X, y, tol=tol, maxiter=maxiter, param_names=param_names)
     firth = False
     if penalty is not None:
         if not (isinstance(penalty, str) and penalty == "firth"):

@@ -17,7 +17,7 @@ from distributed import Client, LocalCluster, get_task_stream
 from numpy.testing import assert_allclose
 
 import mlelib.chunked as chunked
-from mlelib import ChunkedMLEResult, DataError, NoFiniteMLEError, SeparationError, fit_logistic, fit_poisson, sigmoid
+from mlelib import ChunkedMLEResult, DataError, NoFiniteMLEError, SeparationError, fit_glm, fit_logistic, fit_poisson, sigmoid
 
 N = 600
 RTOL = 1e-10
@@ -327,3 +327,25 @@ def test_counts_above_2_53_refused_like_in_memory(threads):
         fit_poisson(*_dask(X, y, 2))
     assert str(chk.value) == str(mem.value)
     assert "above 2**53" in str(chk.value)
+
+
+@pytest.mark.parametrize("family", ["binomial", "poisson"])
+def test_fit_glm_on_dask_arrays_is_the_chunked_fit(threads, family):
+    """fit_glm on dask arrays: the canonical binomial and Poisson models run the map-reduce Newton."""
+    X, y = _data("logistic" if family == "binomial" else "poisson", seed=11)
+    ref = fit_glm(X, y, family)
+    res = fit_glm(*_dask(X, y, 97), family)
+    assert isinstance(res, ChunkedMLEResult)
+    np.testing.assert_allclose(res.params, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(res.cov, ref.cov, rtol=1e-10)
+    assert res.loglik == pytest.approx(ref.loglik, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(family="binomial", link="probit"), dict(family="gamma"), dict(family="poisson", offset=np.zeros(N))],
+)
+def test_fit_glm_on_dask_arrays_refuses_what_the_chunked_path_cannot_fit(threads, kwargs):
+    X, y = _data("poisson", seed=12)
+    with pytest.raises(DataError, match="fit_glm on dask arrays fits the canonical binomial"):
+        fit_glm(*_dask(X, y + 1.0, 97), **kwargs)
