@@ -1,0 +1,81 @@
+"""Defects found by the adversarial reader of branch brk (FINDINGS A1-B6), each against an independent oracle."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from mlelib import (
+    fit,
+    gaussian_loglik,
+    gaussian_mle,
+    profile_likelihood_interval,
+    profile_negloglik,
+)
+
+CUT = stats.chi2.isf(0.05, 1)
+
+
+# ----------------------------------------------------------------------------- A1: profile with a large-scale nuisance
+
+
+def _gaussian_mean_profile_half_width(x, q=CUT):
+    """Closed form of the profile-LR interval for a Gaussian mean, variance profiled out.
+
+    -l(mu, s2) = n/2 log(2 pi s2) + sum (x - mu)^2 / (2 s2). For fixed mu the maximiser is
+    s2(mu) = s2_ml + (xbar - mu)^2, so -l_p(mu) = n/2 log s2(mu) + const and the deviance is
+    n log(1 + (mu - xbar)^2 / s2_ml). Setting it to q: |mu - xbar| = sqrt(s2_ml (exp(q/n) - 1)).
+    """
+    n = x.size
+    s2_ml = np.mean((x - x.mean()) ** 2)
+    return np.sqrt(s2_ml * np.expm1(q / n))
+
+
+BASE = np.random.default_rng(0).normal(size=20)
+
+
+@pytest.mark.parametrize("unit", [1e-4, 1.0, 1e3, 1e4, 1e6, 1e8])
+@pytest.mark.parametrize("with_cov", [False, True])
+def test_profile_interval_gaussian_mean_closed_form_any_units(unit, with_cov):
+    """The variance (in unit^2) is profiled out at every scale: limits = xbar +- closed-form half-width."""
+    x = unit * BASE
+    mu, s2 = gaussian_mle(x)
+    n = x.size
+    cov = np.diag([s2 / n, 2 * s2**2 / n]) if with_cov else None
+    ci = profile_likelihood_interval(lambda t: -gaussian_loglik(x, t[0], t[1]), [mu, s2], cov=cov, which=[0])[0]
+    half = _gaussian_mean_profile_half_width(x)
+    # tolerance: the limits' own xtol (1e-10 of the scale) plus the inner optimum (~1e-9 of an SE)
+    assert_allclose((ci - mu) / half, [-1.0, 1.0], rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("with_cov", [False, True])
+def test_profile_interval_is_equivariant_gaussian_two_parameters(with_cov):
+    """Data x and x * 1e4 give limits that differ by exactly the factor 1e4 (mean) and 1e8 (variance)."""
+    out = []
+    for unit in (1.0, 1e4):
+        x = unit * BASE
+        mu, s2 = gaussian_mle(x)
+        cov = np.diag([s2 / x.size, 2 * s2**2 / x.size]) if with_cov else None
+        out.append(profile_likelihood_interval(lambda t, x=x: -gaussian_loglik(x, t[0], t[1]), [mu, s2], cov=cov))
+    assert_allclose(out[1], out[0] * np.array([[1e4], [1e8]]), rtol=1e-8)
+
+
+def test_profile_negloglik_at_exact_limit_is_the_cut():
+    """At the closed-form limit the profile deviance equals the chi2 cut (variance in dollars^2)."""
+    x = 1000.0 * BASE
+    mu, s2 = gaussian_mle(x)
+    nll = lambda t: -gaussian_loglik(x, t[0], t[1])  # noqa: E731
+    half = _gaussian_mean_profile_half_width(x)
+    prof = profile_negloglik(nll, [mu, s2], 0, [mu - half, mu + half])
+    assert_allclose(2 * (prof - nll([mu, s2])), [CUT, CUT], rtol=1e-9)
+
+
+@pytest.mark.parametrize("unit", [1.0, 1e4, 1e6])
+def test_fit_conf_int_profile_incomes_in_dollars(unit):
+    """fit(...).conf_int(method='profile') (which passes cov) for incomes: the exact profile interval."""
+    rng = np.random.default_rng(1)
+    x = unit * (5 + rng.normal(size=40))
+    res = fit(lambda t: -gaussian_loglik(x, t[0], t[1]), [4.0 * unit, unit**2], transform=[None, "log"], nobs=40)
+    mu, _ = gaussian_mle(x)
+    ci = res.conf_int(method="profile")[0]
+    assert_allclose((ci - mu) / _gaussian_mean_profile_half_width(x), [-1.0, 1.0], rtol=0, atol=1e-7)
