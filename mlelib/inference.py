@@ -706,8 +706,11 @@ def poisson_score_interval(total, n, alpha=0.05):
     n = _trials(n, None)
     xbar = total / n
     centre = xbar + z**2 / (2 * n)
-    half = z * np.sqrt(xbar / n + z**2 / (4 * n**2))
-    return _interval(np.maximum(centre - half, 0.0), centre + half)
+    # z / sqrt(n) * sqrt(xbar + z^2/(4n)): no n**2, which overflows for n > 1e154
+    half = z / np.sqrt(n) * np.sqrt(xbar + z**2 / (4 * n))
+    # lower limit = (centre^2 - half^2) / (centre + half) = xbar^2 / (centre + half), without cancellation
+    lo = xbar * (xbar / (centre + half))
+    return _interval(lo, centre + half)
 
 
 # ----------------------------------------------------------------------------- vectorised LR intervals

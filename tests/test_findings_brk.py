@@ -79,3 +79,27 @@ def test_fit_conf_int_profile_incomes_in_dollars(unit):
     mu, _ = gaussian_mle(x)
     ci = res.conf_int(method="profile")[0]
     assert_allclose((ci - mu) / _gaussian_mean_profile_half_width(x), [-1.0, 1.0], rtol=0, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------- A3: Poisson score interval, huge n
+
+
+@pytest.mark.parametrize(("total", "n"), [(5, 1e200), (0, 1e200), (1, 1e160), (3, 10), (0, 10), (7, 1e300), (10**6, 1e155)])
+def test_poisson_score_interval_huge_n_matches_mpmath(total, n):
+    """The docstring's closed form evaluated in 60-digit mpmath (no overflow of n**2 there)."""
+    import mpmath
+
+    from mlelib import poisson_score_interval
+
+    mpmath.mp.dps = 60
+    z = mpmath.mpf(stats.norm.isf(0.025))
+    N, T = mpmath.mpf(n), mpmath.mpf(total)
+    xbar = T / N
+    centre = xbar + z**2 / (2 * N)
+    half = z * mpmath.sqrt(xbar / N + z**2 / (4 * N**2))
+    expected = [float(max(centre - half, 0)), float(centre + half)]
+    got = poisson_score_interval(total, n)
+    # a few ulps of float arithmetic; the lower limit of total = 0 is exactly 0
+    assert_allclose(got, expected, rtol=1e-13, atol=0)
+    if total == 0:
+        assert got[0] == 0.0
