@@ -103,3 +103,31 @@ def test_poisson_score_interval_huge_n_matches_mpmath(total, n):
     assert_allclose(got, expected, rtol=1e-13, atol=0)
     if total == 0:
         assert got[0] == 0.0
+
+
+# ----------------------------------------------------------------------------- A4: mc_standard_error, columns apart
+
+
+@pytest.mark.parametrize("statistic", ["mean", "variance", "sd"])
+@pytest.mark.parametrize("scales", [(1.0, 1e80), (1e-100, 1e100), (1e150, 1e-150), (1.0, 1.0)])
+def test_mc_standard_error_columns_are_separate(statistic, scales):
+    """Each column's SE equals the 1-D SE of that column, whatever the other column's scale.
+
+    Oracle: the formulas of the docstring in plain numpy on the column multiplied back to order 1 by
+    an exact power of 2 (SE of the mean scales like the values, of the variance like their square).
+    """
+    from mlelib import mc_standard_error
+
+    v = np.random.default_rng(0).normal(size=(1000, 2))
+    R = v.shape[0]
+    got = mc_standard_error(v * np.array(scales), statistic)
+    for col in range(2):
+        e = int(np.floor(np.log2(scales[col])))
+        u = v[:, col] * (scales[col] / 2.0**e)  # order 1, exact
+        s2 = u.var(ddof=1)
+        m4 = np.mean((u - u.mean()) ** 4)
+        se_var = np.sqrt((m4 - (R - 3) / (R - 1) * s2**2) / R)
+        ref = {"mean": (np.sqrt(s2 / R), 1), "variance": (se_var, 2), "sd": (se_var / (2 * np.sqrt(s2)), 1)}[statistic]
+        expected = np.ldexp(ref[0], ref[1] * e)
+        assert expected > 0
+        assert_allclose(got[col], expected, rtol=1e-12)
