@@ -131,3 +131,46 @@ def test_mc_standard_error_columns_are_separate(statistic, scales):
         expected = np.ldexp(ref[0], ref[1] * e)
         assert expected > 0
         assert_allclose(got[col], expected, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- B2: Fisher information near float limits
+
+
+@pytest.mark.parametrize(
+    ("func", "args", "name"),
+    [
+        ("fisher_info_gaussian", (0.0, 1e-200), "sigma2 = 1e-200"),
+        ("fisher_info_gaussian", (0.0, 1e200), "sigma2 = 1e\\+200"),
+        ("fisher_info_gaussian_variance", (1e-160,), "sigma2 = 1e-160"),
+        ("fisher_info_gaussian_variance", (1e200,), "sigma2 = 1e\\+200"),
+        ("fisher_info_gaussian_variance", ([1.0, 1e155],), "sigma2 = 1e\\+155"),  # 5e-311 is subnormal
+        ("fisher_info_gaussian_mean", (1e-310,), "sigma2 = 1e-310"),
+        ("fisher_info_exponential", (1e200,), "rate = 1e\\+200"),
+        ("fisher_info_exponential", (1e-200,), "rate = 1e-200"),
+        ("fisher_info_poisson", (1e-310,), "lam = 1e-310"),
+        ("fisher_info_bernoulli", (1e-310,), "p = 1e-310"),
+    ],
+)
+def test_fisher_info_not_representable_is_a_clear_error(func, args, name):
+    """No bare ZeroDivisionError / OverflowError and no silent inf / 0.0: a DataError naming the argument."""
+    import mlelib
+    from mlelib import DataError
+
+    with pytest.raises(DataError, match=f"Fisher information .* at {name}.* cannot be represented"):
+        getattr(mlelib, func)(*args)
+
+
+def test_fisher_info_near_limits_still_exact_when_representable():
+    """Close to the limits, representable values are computed to full precision (closed forms in mpmath)."""
+    import mpmath
+
+    from mlelib import fisher_info_bernoulli, fisher_info_exponential, fisher_info_gaussian, fisher_info_gaussian_variance
+
+    mpmath.mp.dps = 40
+    for s2 in [1e-154, 3e-100, 1e150]:
+        expected = float(1 / (2 * mpmath.mpf(s2) ** 2))
+        assert_allclose(fisher_info_gaussian_variance(s2), expected, rtol=4e-16)
+        assert_allclose(fisher_info_gaussian(0.0, s2), [[1 / s2, 0.0], [0.0, expected]], rtol=4e-16)
+    for r in [1e-154, 1e150]:
+        assert_allclose(fisher_info_exponential(r), float(1 / mpmath.mpf(r) ** 2), rtol=4e-16)
+    assert_allclose(fisher_info_bernoulli(1e-300), float(1 / (mpmath.mpf(1e-300) * (1 - mpmath.mpf(1e-300)))), rtol=4e-16)
