@@ -70,8 +70,21 @@ def _counts(value, name):
     return arr
 
 
+def _check_broadcast(a, a_name, b, b_name):
+    """A DataError naming both arguments when their shapes do not broadcast (instead of numpy's)."""
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        raise DataError(
+            f"{a_name} and {b_name} must have the same shape or broadcast against each other (one a scalar); "
+            f"got {a_name} of shape {np.shape(a)} and {b_name} of shape {np.shape(b)}"
+        ) from None
+
+
 def _trials(n, k):
     n = _counts(n, "n")
+    if k is not None:
+        _check_broadcast(k, "k", n, "n")
     if np.any(n < 1):
         raise DataError(f"n must be at least 1 (the number of trials or observations); got {n[n < 1].ravel()[0]:g}")
     if k is not None and np.any(k > n):
@@ -625,7 +638,8 @@ def wilson_interval(k, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `k` or `n` is not a non-negative integer, `n` < 1, or `k` > `n`.
+        If `k` or `n` is not a non-negative integer, `n` < 1, `k` > `n`, or their shapes do not
+        broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -682,7 +696,8 @@ def poisson_score_interval(total, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `total` is not a non-negative integer or `n` is not an integer >= 1.
+        If `total` is not a non-negative integer, `n` is not an integer >= 1, or their shapes do
+        not broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -704,6 +719,7 @@ def poisson_score_interval(total, n, alpha=0.05):
     z = _z(alpha)
     total = _counts(total, "total")
     n = _trials(n, None)
+    _check_broadcast(total, "total", n, "n")
     xbar = total / n
     centre = xbar + z**2 / (2 * n)
     # z / sqrt(n) * sqrt(xbar + z^2/(4n)): no n**2, which overflows for n > 1e154
@@ -737,7 +753,8 @@ def bernoulli_lr_interval(k, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `k` or `n` is not a non-negative integer, `n` < 1, or `k` > `n`.
+        If `k` or `n` is not a non-negative integer, `n` < 1, `k` > `n`, or their shapes do not
+        broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -804,7 +821,8 @@ def poisson_lr_interval(total, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `total` is not a non-negative integer or `n` is not an integer >= 1.
+        If `total` is not a non-negative integer, `n` is not an integer >= 1, or their shapes do
+        not broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -826,6 +844,7 @@ def poisson_lr_interval(total, n, alpha=0.05):
     cut = _cut(alpha)
     total = _counts(total, "total")
     n = _trials(n, None)
+    _check_broadcast(total, "total", n, "n")
     total, n = np.broadcast_arrays(total, n)
     xbar = total / n
 

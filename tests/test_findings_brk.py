@@ -174,3 +174,23 @@ def test_fisher_info_near_limits_still_exact_when_representable():
     for r in [1e-154, 1e150]:
         assert_allclose(fisher_info_exponential(r), float(1 / mpmath.mpf(r) ** 2), rtol=4e-16)
     assert_allclose(fisher_info_bernoulli(1e-300), float(1 / (mpmath.mpf(1e-300) * (1 - mpmath.mpf(1e-300)))), rtol=4e-16)
+
+
+# ----------------------------------------------------------------------------- B3: interval functions, mismatched shapes
+
+
+@pytest.mark.parametrize(
+    ("func", "first"),
+    [("wilson_interval", "k"), ("bernoulli_lr_interval", "k"), ("poisson_lr_interval", "total"), ("poisson_score_interval", "total")],
+)
+def test_interval_mismatched_shapes_name_the_arguments(func, first):
+    import mlelib
+    from mlelib import DataError
+
+    with pytest.raises(DataError, match=rf"{first} and n must .* broadcast.*{first} of shape \(3,\) and n of shape \(2,\)"):
+        getattr(mlelib, func)([1, 2, 3], [10, 20])
+    # broadcasting shapes still work, row by row equal to the scalar calls
+    got = getattr(mlelib, func)([[1], [2]], [10, 20, 30])
+    assert got.shape == (2, 3, 2)
+    # (vectorised bisection stops when all entries have converged: the last bits may differ)
+    assert_allclose(got[1, 2], getattr(mlelib, func)(2, 30), rtol=1e-14)
