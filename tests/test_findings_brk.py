@@ -194,3 +194,28 @@ def test_interval_mismatched_shapes_name_the_arguments(func, first):
     assert got.shape == (2, 3, 2)
     # (vectorised bisection stops when all entries have converged: the last bits may differ)
     assert_allclose(got[1, 2], getattr(mlelib, func)(2, 30), rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------- B4: derivatives at |x| < 1e-19
+
+
+@pytest.mark.parametrize("x0", [1e-20, 1e-25, 1e-100, 1e-300])
+def test_numerical_gradient_tiny_parameter_matches_analytic(x0):
+    """d log(t)/dt = 1/t at t = x0: f is smooth there (x0 is far from 0 on its own scale)."""
+    from mlelib import numerical_gradient
+
+    g = numerical_gradient(lambda t: np.log(t[0]), [x0])
+    # Richardson-extrapolated central differences: ~eps^(4/5) ~ 3e-13 relative; 1e-10 leaves a margin
+    assert_allclose(g, [1 / x0], rtol=1e-10)
+    # with a second coordinate of order 1: f = log(a) + a / x0 * b^2, gradient (1/a + b^2 / x0, 2 a b / x0)
+    a, b = x0, 3.0
+    g2 = numerical_gradient(lambda t: np.log(t[0]) + t[0] / x0 * t[1] ** 2, [a, b])
+    assert_allclose(g2, [1 / a + b**2 / x0, 2 * a * b / x0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("x0", [1e-20, 1e-25, 1e-100])
+def test_numerical_hessian_tiny_parameter_matches_analytic(x0):
+    """d^2 log(t)/dt^2 = -1/t^2 (representable for t >= 1e-154); Hessian relative accuracy ~eps^(2/3) ~ 4e-11."""
+    from mlelib import numerical_hessian
+
+    assert_allclose(numerical_hessian(lambda t: np.log(t[0]), [x0]), [[-1 / x0**2]], rtol=1e-8)
