@@ -219,3 +219,18 @@ def test_numerical_hessian_tiny_parameter_matches_analytic(x0):
     from mlelib import numerical_hessian
 
     assert_allclose(numerical_hessian(lambda t: np.log(t[0]), [x0]), [[-1 / x0**2]], rtol=1e-8)
+
+
+# ----------------------------------------------------------------------------- B5: labels as a column
+
+
+def test_categorical_nll_labels_column_says_ravel():
+    pytest.importorskip("torch")
+    from mlelib import DataError, categorical_nll
+
+    L = np.zeros((20, 4))
+    lab = np.arange(20) % 4
+    with pytest.raises(DataError, match=r"y has shape \(20, 1\), a column; integer labels must have shape \(20,\) \(pass y.ravel\(\)\)"):
+        categorical_nll(L, lab[:, None])
+    # the flat labels work: every class has probability 1/4 (oracle: 20 log 4)
+    assert_allclose(categorical_nll(L, lab).item(), 20 * np.log(4), rtol=1e-12)
