@@ -234,3 +234,16 @@ def test_categorical_nll_labels_column_says_ravel():
         categorical_nll(L, lab[:, None])
     # the flat labels work: every class has probability 1/4 (oracle: 20 log 4)
     assert_allclose(categorical_nll(L, lab).item(), 20 * np.log(4), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- B6: fit_linear with y * 1e-300
+
+
+def test_fit_linear_tiny_y_message_names_y():
+    from mlelib import DataError, fit_linear
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=50)
+    X = np.column_stack([np.ones(50), x])
+    with pytest.raises(DataError, match=r"below the smallest normal.*or y is extremely small.*multiply y by 1e100"):
+        fit_linear(X, (1 + 2 * x + rng.normal(size=50)) * 1e-300)
