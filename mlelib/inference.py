@@ -70,8 +70,21 @@ def _counts(value, name):
     return arr
 
 
+def _check_broadcast(a, a_name, b, b_name):
+    """A DataError naming both arguments when their shapes do not broadcast (instead of numpy's)."""
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        raise DataError(
+            f"{a_name} and {b_name} must have the same shape or broadcast against each other (one a scalar); "
+            f"got {a_name} of shape {np.shape(a)} and {b_name} of shape {np.shape(b)}"
+        ) from None
+
+
 def _trials(n, k):
     n = _counts(n, "n")
+    if k is not None:
+        _check_broadcast(k, "k", n, "n")
     if np.any(n < 1):
         raise DataError(f"n must be at least 1 (the number of trials or observations); got {n[n < 1].ravel()[0]:g}")
     if k is not None and np.any(k > n):
@@ -233,10 +246,75 @@ def observed_information(negloglik, theta=None, *, step=None):
 # ----------------------------------------------------------------------------- profile likelihood
 
 
-class _Profile:
-    """The profile negative log-likelihood of parameter `j`, with warm starts between calls."""
+def _nuisance_frame(f, params, cov, j, hessian=None):
+    """A matrix S with S S^T ~ the covariance of the nuisance parameters given theta_j (or None).
 
-    def __init__(self, negloglik, params, cov, j):
+    The inner optimisation of the profile runs on z, with theta_{-j} = start + S z: one unit of z is
+    one conditional standard error, whatever the units of the parameters, so that its tolerances
+    (and its convergence check) are scale-free. From `cov` when it is given and positive definite
+    (the conditional covariance cov_oo - cov_oj cov_jo / cov_jj), else from the Hessian of `f` at
+    `params` (its nuisance block H_oo: S = L^-T with H_oo = L L^T), else a diagonal of per-coordinate
+    curvatures or magnitudes. `hessian` is a callable returning the (cached) full Hessian, or None.
+    """
+    others = np.array([i for i in range(params.size) if i != j], dtype=int)
+    if cov is not None and np.isfinite(cov).all() and cov[j, j] > 0:
+        cond = cov[np.ix_(others, others)] - np.outer(cov[others, j], cov[j, others]) / cov[j, j]
+        try:
+            return np.linalg.cholesky(0.5 * (cond + cond.T))
+        except np.linalg.LinAlgError:
+            pass
+    H = hessian() if hessian is not None else None
+    if H is not None:
+        Hoo = H[np.ix_(others, others)]
+        try:
+            L = np.linalg.cholesky(0.5 * (Hoo + Hoo.T))
+            S = np.linalg.inv(L).T
+            if np.isfinite(S).all():
+                return S
+        except np.linalg.LinAlgError:
+            pass
+        d = np.diag(Hoo)
+        with np.errstate(all="ignore"):
+            scale = np.where(np.isfinite(d) & (d > 0), 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), np.nan)
+    else:
+        scale = np.full(others.size, np.nan)
+    mag = np.abs(params[others])
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, np.where(mag > 0, mag, 1.0))
+    return np.diag(scale)
+
+
+def _hessian_cache(f, params):
+    """A callable returning the Hessian of `f` at `params` (computed once, None if unavailable)."""
+    memo = []
+
+    def get():
+        if not memo:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    H = np.atleast_2d(np.asarray(numerical_hessian(f, params), dtype=float))
+                memo.append(H if np.isfinite(H).all() else None)
+            except (ValueError, ArithmeticError):
+                memo.append(None)
+        return memo[0]
+
+    return get
+
+
+# gradient (in conditional-SE units) below which the inner optimum is accepted: the profile is then
+# within ~||g||^2 / 2 = 5e-9 of its minimum, far below the cut (3.84) and the limits' tolerance
+_INNER_GTOL = 1e-4
+
+
+class _Profile:
+    """The profile negative log-likelihood of parameter `j`, with warm starts between calls.
+
+    The nuisance parameters are optimised in standardised coordinates (see :func:`_nuisance_frame`),
+    so that a nuisance parameter in large units (a variance in dollars^2) is profiled out as well as
+    one of order 1: an absolute gradient tolerance on the natural scale would stop at the start.
+    """
+
+    def __init__(self, negloglik, params, cov, j, hessian=None):
         self.f = safe_negloglik(negloglik)
         self.theta = np.asarray(params, dtype=float)
         self.j = j
@@ -247,6 +325,11 @@ class _Profile:
             cov = np.asarray(cov, dtype=float)
             if np.isfinite(cov).all() and cov[j, j] > 0:
                 self.slope = cov[self.others, j] / cov[j, j]
+        self.S = None
+        if self.others.size:
+            if hessian is None and cov is None:
+                hessian = _hessian_cache(self.f, self.theta)
+            self.S = _nuisance_frame(self.f, self.theta, cov, j, hessian)
         self.solved = {}
         self.failed = []
 
@@ -272,20 +355,29 @@ class _Profile:
         start = min(starts, key=inner)
         if not np.isfinite(inner(start)):
             return np.inf
+        S = self.S
+
+        def inner_z(z):
+            return inner(start + S @ z)
+
+        z0 = np.zeros(self.others.size)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = optimize.minimize(inner, start, method="BFGS", options={"gtol": 1e-9})
-            if not (res.success and np.isfinite(res.fun)):
-                x0 = res.x if np.isfinite(res.fun) and res.fun <= inner(start) else start
+            res = optimize.minimize(inner_z, z0, method="BFGS", jac="3-point", options={"gtol": 1e-7})
+            # accepted by a scale-free test: the gradient in conditional-SE units (BFGS's own flag
+            # may be False for "precision loss" right at the optimum)
+            ok = np.isfinite(res.fun) and np.all(np.isfinite(res.jac)) and np.max(np.abs(res.jac)) <= _INNER_GTOL
+            if not ok:
+                x0 = res.x if np.isfinite(res.fun) and res.fun <= inner_z(z0) else z0
                 res = optimize.minimize(
-                    inner,
+                    inner_z,
                     x0,
                     method="Nelder-Mead",
-                    options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000 * start.size, "maxfev": 8000 * start.size},
+                    options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 4000 * z0.size, "maxfev": 8000 * z0.size},
                 )
                 if not res.success:
                     self.failed.append(psi)
-        self.solved[psi] = np.asarray(res.x, dtype=float)
+        self.solved[psi] = start + S @ np.asarray(res.x, dtype=float)
         return float(res.fun)
 
 
@@ -329,7 +421,12 @@ def profile_negloglik(negloglik, params, index, values, cov=None):
 
     For :math:`k = 1` this is just the negative log-likelihood. The inner maximisation uses BFGS from
     a warm start (the Gaussian regression of :math:`\lambda` on :math:`\psi` implied by `cov`, or the
-    nearest value already profiled), falling back to Nelder-Mead if BFGS stops early.
+    nearest value already profiled), falling back to Nelder-Mead if BFGS stops early. It runs in
+    standardised coordinates, :math:`\lambda = \lambda_0 + S z` with :math:`S S^\top` the conditional
+    covariance of :math:`\hat\lambda` given :math:`\psi` (from `cov`, else from the Hessian of
+    `negloglik` at `params`), and accepts a solution when the gradient in :math:`z` is below
+    1e-4: a scale-free criterion, so nuisance parameters in any units (a variance in dollars²) are
+    profiled out equally well.
 
     Examples
     --------
@@ -488,9 +585,10 @@ def profile_likelihood_interval(negloglik, params, cov=None, alpha=0.05, which=N
         raise ValueError(f"negloglik is not finite at params = {params.tolist()}; pass the MLE")
     cov = _check_cov(cov, k)
     which = range(k) if which is None else check_indices(which, k, "which")
+    hessian = _hessian_cache(f, params) if cov is None and k > 1 else None  # shared by the parameters
     rows = []
     for j in which:
-        prof = _Profile(negloglik, params, cov, j)
+        prof = _Profile(negloglik, params, cov, j, hessian)
         base = min(nll0, prof(params[j])) if k > 1 else nll0
         se = np.sqrt(cov[j, j]) if cov is not None and np.isfinite(cov[j, j]) and cov[j, j] > 0 else np.nan
         if not np.isfinite(se):
@@ -540,7 +638,8 @@ def wilson_interval(k, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `k` or `n` is not a non-negative integer, `n` < 1, or `k` > `n`.
+        If `k` or `n` is not a non-negative integer, `n` < 1, `k` > `n`, or their shapes do not
+        broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -597,7 +696,8 @@ def poisson_score_interval(total, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `total` is not a non-negative integer or `n` is not an integer >= 1.
+        If `total` is not a non-negative integer, `n` is not an integer >= 1, or their shapes do
+        not broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -619,10 +719,14 @@ def poisson_score_interval(total, n, alpha=0.05):
     z = _z(alpha)
     total = _counts(total, "total")
     n = _trials(n, None)
+    _check_broadcast(total, "total", n, "n")
     xbar = total / n
     centre = xbar + z**2 / (2 * n)
-    half = z * np.sqrt(xbar / n + z**2 / (4 * n**2))
-    return _interval(np.maximum(centre - half, 0.0), centre + half)
+    # z / sqrt(n) * sqrt(xbar + z^2/(4n)): no n**2, which overflows for n > 1e154
+    half = z / np.sqrt(n) * np.sqrt(xbar + z**2 / (4 * n))
+    # lower limit = (centre^2 - half^2) / (centre + half) = xbar^2 / (centre + half), without cancellation
+    lo = xbar * (xbar / (centre + half))
+    return _interval(lo, centre + half)
 
 
 # ----------------------------------------------------------------------------- vectorised LR intervals
@@ -649,7 +753,8 @@ def bernoulli_lr_interval(k, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `k` or `n` is not a non-negative integer, `n` < 1, or `k` > `n`.
+        If `k` or `n` is not a non-negative integer, `n` < 1, `k` > `n`, or their shapes do not
+        broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -716,7 +821,8 @@ def poisson_lr_interval(total, n, alpha=0.05):
     Raises
     ------
     DataError
-        If `total` is not a non-negative integer or `n` is not an integer >= 1.
+        If `total` is not a non-negative integer, `n` is not an integer >= 1, or their shapes do
+        not broadcast.
     ValueError
         If `alpha` is not in (0, 1).
 
@@ -738,6 +844,7 @@ def poisson_lr_interval(total, n, alpha=0.05):
     cut = _cut(alpha)
     total = _counts(total, "total")
     n = _trials(n, None)
+    _check_broadcast(total, "total", n, "n")
     total, n = np.broadcast_arrays(total, n)
     xbar = total / n
 

@@ -35,6 +35,30 @@ def _out(value):
     return float(value) if np.ndim(value) == 0 else value
 
 
+_TINY, _HUGE = np.finfo(float).tiny, np.finfo(float).max
+
+
+def _info(compute, arr, name, formula, hint="; express the data in other units"):
+    """Evaluate `compute(arr)` and refuse a result that float64 cannot represent.
+
+    An information above the largest float (inf) or below the smallest normal float (0.0 or a
+    subnormal without full precision) is a DataError naming the argument, instead of a silent
+    inf / 0.0 or a bare ZeroDivisionError / OverflowError.
+    """
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        out = compute(np.asarray(arr, dtype=float))
+    bad = ~(np.isfinite(out) & (out >= _TINY))
+    if bad.any():
+        i = np.flatnonzero(np.broadcast_to(bad, np.shape(out)).ravel())[0]
+        value = np.broadcast_to(arr, np.shape(out)).ravel()[i]
+        side = "above the largest" if not np.isfinite(np.ravel(out)[i]) else "below the smallest normal"
+        raise DataError(
+            f"the Fisher information {formula} at {name} = {value:g} is {side} float64 number "
+            f"(normal floats span {_TINY:.3g} to {_HUGE:.3g}), so it cannot be represented{hint}"
+        )
+    return out
+
+
 def fisher_info_bernoulli(p):
     r"""Per-observation information of Bernoulli(p): :math:`I_1(p) = \frac{1}{p(1-p)}`.
 
@@ -50,7 +74,8 @@ def fisher_info_bernoulli(p):
     Raises
     ------
     DataError
-        If `p` is not in the open interval (0, 1).
+        If `p` is not in the open interval (0, 1), or the information is not representable in float64 (above
+        1.8e308 or below the smallest normal float 2.2e-308).
 
     Examples
     --------
@@ -58,7 +83,7 @@ def fisher_info_bernoulli(p):
     4.0
     """
     p = _check(p, "p", 0.0, hi=1.0)
-    return _out(1.0 / (p * (1.0 - p)))
+    return _out(_info(lambda q: (1.0 / q) / (1.0 - q), p, "p", "1/(p(1-p))", hint=""))
 
 
 def fisher_info_poisson(lam):
@@ -76,7 +101,8 @@ def fisher_info_poisson(lam):
     Raises
     ------
     DataError
-        If `lam` is not positive and finite.
+        If `lam` is not positive and finite, or the information is not representable in float64 (above
+        1.8e308 or below the smallest normal float 2.2e-308).
 
     Examples
     --------
@@ -84,7 +110,7 @@ def fisher_info_poisson(lam):
     0.25
     """
     lam = _check(lam, "lam", 0.0)
-    return _out(1.0 / lam)
+    return _out(_info(lambda v: 1.0 / v, lam, "lam", "1/lam"))
 
 
 def fisher_info_exponential(rate):
@@ -102,7 +128,8 @@ def fisher_info_exponential(rate):
     Raises
     ------
     DataError
-        If `rate` is not positive and finite.
+        If `rate` is not positive and finite, or the information is not representable in float64 (above
+        1.8e308 or below the smallest normal float 2.2e-308).
 
     Examples
     --------
@@ -110,7 +137,7 @@ def fisher_info_exponential(rate):
     0.25
     """
     rate = _check(rate, "rate", 0.0)
-    return _out(1.0 / rate**2)
+    return _out(_info(lambda v: (1.0 / v) * (1.0 / v), rate, "rate", "1/rate^2"))
 
 
 def fisher_info_gaussian_mean(sigma2):
@@ -128,7 +155,8 @@ def fisher_info_gaussian_mean(sigma2):
     Raises
     ------
     DataError
-        If `sigma2` is not positive and finite.
+        If `sigma2` is not positive and finite, or the information is not representable in float64 (above
+        1.8e308 or below the smallest normal float 2.2e-308).
 
     Examples
     --------
@@ -136,7 +164,7 @@ def fisher_info_gaussian_mean(sigma2):
     0.25
     """
     sigma2 = _check(sigma2, "sigma2", 0.0)
-    return _out(1.0 / sigma2)
+    return _out(_info(lambda v: 1.0 / v, sigma2, "sigma2", "1/sigma2"))
 
 
 def fisher_info_gaussian_variance(sigma2):
@@ -157,7 +185,8 @@ def fisher_info_gaussian_variance(sigma2):
     Raises
     ------
     DataError
-        If `sigma2` is not positive and finite.
+        If `sigma2` is not positive and finite, or the information is not representable in float64 (above
+        1.8e308 or below the smallest normal float 2.2e-308).
 
     Examples
     --------
@@ -165,7 +194,7 @@ def fisher_info_gaussian_variance(sigma2):
     0.5
     """
     sigma2 = _check(sigma2, "sigma2", 0.0)
-    return _out(1.0 / (2.0 * sigma2**2))
+    return _out(_info(lambda v: (1.0 / v) * (0.5 / v), sigma2, "sigma2", "1/(2 sigma2^2)"))
 
 
 def fisher_info_gaussian(mu, sigma2):
@@ -188,7 +217,8 @@ def fisher_info_gaussian(mu, sigma2):
     Raises
     ------
     DataError
-        If `mu` is not finite or `sigma2` is not positive and finite.
+        If `mu` is not finite or `sigma2` is not positive and finite, or the information is not
+        representable in float64 (above 1.8e308 or below the smallest normal float 2.2e-308).
 
     Examples
     --------
@@ -202,5 +232,6 @@ def fisher_info_gaussian(mu, sigma2):
     s2 = _check(sigma2, "sigma2", 0.0)
     if s2.ndim != 0:
         raise DataError(f"sigma2 must be a scalar (this returns one 2 x 2 matrix); got shape {s2.shape}")
-    s2 = float(s2)
-    return np.array([[1.0 / s2, 0.0], [0.0, 1.0 / (2.0 * s2**2)]])
+    i_mu = float(_info(lambda v: 1.0 / v, s2, "sigma2", "1/sigma2"))
+    i_s2 = float(_info(lambda v: (1.0 / v) * (0.5 / v), s2, "sigma2", "1/(2 sigma2^2)"))
+    return np.array([[i_mu, 0.0], [0.0, i_s2]])

@@ -155,6 +155,8 @@ def _ladder(g, x, f0, i, eps=_EPS):
     pilot = _REL_HESSIAN * max(abs(xi), 1.0)
     previous = None
     grown, shrunk = 0, False
+    edge = None  # the smallest pilot step at which f was not finite (x_i near the edge of the domain)
+    halvings = 0
     for _ in range(80 + _MAX_GROWTH):  # pilot differences: halve until f is finite on both sides, refine
         h = _representable(xi, pilot)
         if h <= 0:
@@ -167,7 +169,11 @@ def _ladder(g, x, f0, i, eps=_EPS):
         if not (np.isfinite(fp) and np.isfinite(fm)):
             if grown:  # grown into the edge of the domain: stop growing, keep the last finite pilot
                 break
-            pilot /= 2
+            edge = h if edge is None else min(edge, h)
+            halvings += 1
+            # after 20 halvings (x_i within 2e-9 of the edge, e.g. x_i = 1e-20 > 0) shrink faster, so that
+            # the pilot reaches a finite step within the loop even at x_i = 1e-300
+            pilot /= 2.0 if halvings <= 20 else 2.0**16
             shrunk = True
             continue
         # f's changes drowned in the rounding of its value (f = 1e11 + a quadratic, or a float32 f):
@@ -187,7 +193,8 @@ def _ladder(g, x, f0, i, eps=_EPS):
         shrunk = True  # grow only at the first pilot
         if h < _REL_HESSIAN * max(abs(xi), 1.0) * 0.99:
             guesses.append(h / _REL_HESSIAN)
-        curv = abs(fp - 2 * f0 + fm) / h**2
+        with np.errstate(divide="ignore", over="ignore"):  # h**2 underflows for |x_i| ~ 1e-300
+            curv = abs(fp - 2 * f0 + fm) / h**2
         mag = max(abs(f0), abs(fp), abs(fm))
         scale = np.sqrt(mag / curv) if curv > 0 and mag > 0 else np.nan
         if not (np.isfinite(scale) and scale > 0):
@@ -202,6 +209,12 @@ def _ladder(g, x, f0, i, eps=_EPS):
             break
         pilot = _REL_HESSIAN * scale
     top = 8 * _REL_HESSIAN * max(guesses)
+    if edge is not None:
+        # steps beyond the edge of the domain are wasted rungs, and with |x_i| << 1 (x = 1e-20) they
+        # would use up the 2^60 span before the ladder reaches the steps where f is finite
+        # (dropping whole rungs keeps the grid h_0 2^-k, hence the result, of the other rungs)
+        while top > edge:
+            top /= 2
     bottom = _REL_GRADIENT / 8 * min(guesses)
     bottom = max(bottom, top * 2.0**-_MAX_RUNGS, 64 * _EPS * max(abs(xi), np.finfo(float).tiny))
     bottom = min(bottom, top / 4)

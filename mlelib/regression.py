@@ -436,8 +436,9 @@ def _check_finite_cov(cov, names):
     if tiny.any():
         raise DataError(
             f"the variance of the coefficient(s) of {label(np.flatnonzero(tiny))} is below the smallest normal "
-            "float64 (about 2.2e-308) in the units of X, so it cannot be represented (it would be reported as 0): "
-            "those columns are extremely large; express them in other units (e.g. divide by 1e100)"
+            "float64 (about 2.2e-308) in the units of X and y, so it cannot be represented (it would be reported as 0): "
+            "those columns of X are extremely large, or y is extremely small (a tiny residual variance); express "
+            "them in other units (e.g. divide the columns by 1e100, or multiply y by 1e100)"
         )
 
 

@@ -195,9 +195,12 @@ def mc_standard_error(values, statistic="mean"):
         raise DataError(f"statistic must be one of {', '.join(_STATISTICS)}; got {statistic!r}")
     arr = _as_values(values)
     reps = arr.shape[0]
-    # scaled by a power of 2 near the largest magnitude (exact), so that no moment overflows
-    m = float(np.max(np.abs(arr)))
-    e = int(np.floor(np.log2(m))) if m > 0 else 0
+    # each column scaled by a power of 2 near its own largest magnitude (exact), so that no moment
+    # overflows, nor underflows in a column much smaller than another (columns are separate summaries)
+    mcol = np.max(np.abs(arr), axis=0)
+    m = float(np.max(mcol))
+    with np.errstate(divide="ignore"):
+        e = np.where(mcol > 0, np.floor(np.log2(np.where(mcol > 0, mcol, 1.0))), 0.0).astype(int)
     z = np.ldexp(arr, -e)
     s2 = z.var(axis=0, ddof=1)
     if statistic == "mean":

@@ -295,6 +295,11 @@ def categorical_nll(logits, y, reduction="sum"):
     n, n_classes = eta.shape
     log_p = torch.log_softmax(eta, dim=1)
     if two_d:
+        if tuple(q.shape) == (n, 1) and n_classes != 1:
+            raise DataError(
+                f"y has shape ({n}, 1), a column; integer labels must have shape ({n},) (pass y.ravel()), "
+                f"target probabilities shape ({n}, {n_classes}) like logits"
+            )
         _same_shape(eta, q, "logits", "target probabilities y")
         _check_support(q, q >= 0, "Target probability", ">= 0")
         row_sums = q.detach().sum(dim=1)
