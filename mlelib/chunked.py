@@ -175,7 +175,7 @@ def _as_dask(a, name, rows=None):
 
 def _prepare(X, y, param_names):
     """Validate shapes and dtypes; return (X, y) as row-aligned Dask arrays, n, k and the names."""
-    from .regression import _check_param_names
+    from .regression import _names_and_rows
 
     names_from_frame = None
     if hasattr(X, "columns") and not _is_dask(X):
@@ -207,14 +207,7 @@ def _prepare(X, y, param_names):
         X = X.rechunk({1: -1})  # one chunk across the columns: a chunk is a block of whole rows
     if y.chunks[0] != X.chunks[0]:
         y = y.rechunk((X.chunks[0],))
-    if param_names is None:
-        param_names = names_from_frame if names_from_frame is not None else tuple(f"x{j}" for j in range(k))
-    names = _check_param_names(param_names, k)
-    if n < k:
-        raise DataError(
-            f"X has fewer rows ({n}) than columns ({k}), so its rank is at most {n} < {k}: "
-            "the coefficients are not identifiable"
-        )
+    names = _names_and_rows(param_names, names_from_frame, n, k)
     return X, y, n, k, names
 
 

@@ -30,7 +30,7 @@ from .regression import (
     _as_design,
     _as_real_array,
     _check_finite_cov,
-    _check_param_names,
+    _names_and_rows,
     _degenerate_labels_message,
     _DesignModel,
     _full_rank_factor,
@@ -166,14 +166,7 @@ def _prepare(X, y, trials, offset, param_names):
     ya = _finite_vector(y, "y", n)
     ta = None if trials is None else _finite_vector(trials, "trials", n)
     off = None if offset is None else _finite_vector(offset, "offset", n)
-    if param_names is None:
-        param_names = frame_names if frame_names is not None else tuple(f"x{j}" for j in range(k))
-    param_names = _check_param_names(param_names, k)
-    if n < k:
-        raise DataError(
-            f"X has fewer rows ({n}) than columns ({k}), so its rank is at most {n} < {k}: "
-            "the coefficients are not identifiable"
-        )
+    param_names = _names_and_rows(param_names, frame_names, n, k)
     return Xa, ya, ta, off, param_names
 
 

@@ -254,6 +254,19 @@ def _check_param_names(param_names, k):
     return names
 
 
+def _names_and_rows(param_names, frame_names, n, k):
+    """The checked parameter names (default: a DataFrame's columns, else x0, x1, ...); refuse n < k."""
+    if param_names is None:
+        param_names = frame_names if frame_names is not None else tuple(f"x{j}" for j in range(k))
+    names = _check_param_names(param_names, k)
+    if n < k:
+        raise DataError(
+            f"X has fewer rows ({n}) than columns ({k}), so its rank is at most {n} < {k}: "
+            "the coefficients are not identifiable"
+        )
+    return names
+
+
 def _prepare(X, y, param_names):
     """Validate (X, y) together; return the float arrays and the parameter names."""
     Xa, frame_names = _as_design(X)
@@ -264,14 +277,7 @@ def _prepare(X, y, param_names):
             f"X has {n} rows but y has {ya.size} entries (shapes {Xa.shape} and {ya.shape}): need one "
             "response per row of X"
         )
-    if param_names is None:
-        param_names = frame_names if frame_names is not None else tuple(f"x{j}" for j in range(k))
-    param_names = _check_param_names(param_names, k)
-    if n < k:
-        raise DataError(
-            f"X has fewer rows ({n}) than columns ({k}), so its rank is at most {n} < {k}: "
-            "the coefficients are not identifiable"
-        )
+    param_names = _names_and_rows(param_names, frame_names, n, k)
     return Xa, ya, param_names
 
 
