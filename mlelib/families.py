@@ -598,6 +598,10 @@ class Gamma(Family):
     def variance(self, mu):
         return mu * mu
 
+    def log_variance(self, mu, eta):
+        # 2 log mu without squaring mu: y in units of 1e-200 or 1e200 (mu**2 under- or overflows) is fine
+        return 2.0 * self.link.log_mu(eta)
+
     def variance_deriv(self, mu):
         return 2.0 * mu
 
@@ -608,7 +612,7 @@ class Gamma(Family):
     def loglik_obs(self, y, mu, eta, m, scale):
         nu = m / scale
         with np.errstate(divide="ignore", invalid="ignore"):
-            return nu * np.log(nu * y / mu) - nu * y / mu - special.gammaln(nu) - np.log(y)
+            return nu * (np.log(nu) + np.log(y / mu)) - nu * y / mu - special.gammaln(nu) - np.log(y)
 
     def valid_mu(self, mu):
         return np.isfinite(mu) & (mu > 0)

@@ -170,6 +170,25 @@ def _prepare(X, y, trials, offset, param_names):
     return Xa, ya, ta, off, param_names
 
 
+# Squares of y (the Gaussian deviance; the Fisher weights of the Gamma identity and inverse links,
+# which scale like y^-2 or y^2) stay inside the float64 range while |y| is within 2**+-500 (~1e+-150).
+_Y_UNITS = 2.0**500
+
+
+def _check_response_units(y, fam):
+    big = float(np.max(np.abs(y)))
+    nonzero = np.abs(y[y != 0])
+    small = float(nonzero.min()) if nonzero.size else 1.0
+    if big > _Y_UNITS or small < 1 / _Y_UNITS:
+        value = big if big > _Y_UNITS else small
+        raise DataError(
+            f"y contains {value:.3g}, beyond 1e+-150 in magnitude: the {fam.name} model with the {fam.link.name} "
+            "link works with squares of y (deviance or weights), which leave the float64 range; express y in "
+            "other units (e.g. multiply it by a power of ten)"
+            + (" or use the log link, which is unaffected" if fam.name == "gamma" else "")
+        )
+
+
 def _is_number(v):
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
@@ -461,12 +480,14 @@ def _irls_start(kernel, Z, off, std):
     mu0 = fam.start_mu(y, m)
     with np.errstate(all="ignore"):
         eta0 = link.link(mu0)
-        gp = link.deriv(mu0)
-        z = eta0 - (0.0 if off is None else off) + (y - mu0) * gp
-        w0 = m / (fam.variance(mu0) * gp * gp)
+        # the weighted least squares of the working response z = eta0 - off + (y - mu0) g'(mu0) with
+        # weights w0: w0 z = w0 (eta0 - off) + r, from the score residuals and Fisher weights at eta0
+        # (computed on the log scale: no overflow of V(mu0) g'(mu0)^2 for y in extreme units)
+        r0, w0, _, _ = _Kernel(fam, y, m).fisher(eta0)
+        rhs = w0 * (eta0 - (0.0 if off is None else off)) + r0
     candidates = []
-    if np.all(np.isfinite(z)) and np.all(np.isfinite(w0)):
-        found = _newton_step(Z.T @ (w0 * z), _weighted_gram(Z, w0), strict=True)
+    if np.all(np.isfinite(rhs)) and np.all(np.isfinite(w0)):
+        found = _newton_step(Z.T @ rhs, _weighted_gram(Z, w0), strict=True)
         if found is not None:
             candidates.append(found[0])
     if std.ones is not None:  # the intercept-only fit without offset
@@ -814,6 +835,8 @@ def fit_glm(
             f"y contains the count {ywork.max():.6g}, above 2**53 (about 9.0e15), where float64 no longer "
             "represents every integer: counts must be <= 2**53; for such large counts use a continuous model"
         )
+    if fam.free_scale and not (fam.name == "gamma" and fam.link.name == "log"):
+        _check_response_units(ywork, fam)
     n, p = Xa.shape
     grouped = ta is not None
     m_core = m if grouped else None
@@ -844,7 +867,8 @@ def fit_glm(
     r, w, _, mu = kernel.fisher(eta)
     with np.errstate(all="ignore"):
         dev = -2.0 * kernel.objective(eta)
-        pearson = float(np.sum(m * (ywork - mu) ** 2 / fam_fit.variance(mu)))
+        # (y - mu)^2 / V(mu) through log V: no under/overflow of V for y in extreme units
+        pearson = float(np.sum(m * ((ywork - mu) * np.exp(-0.5 * fam_fit.log_variance(mu, eta))) ** 2))
     df_resid = n - p
     if fam.name == "gaussian" and dev <= (64 * _EPS * np.linalg.norm(ywork)) ** 2:
         raise NoFiniteMLEError(

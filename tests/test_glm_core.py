@@ -171,3 +171,27 @@ def test_quasi_poisson_profile_interval_uses_the_scaled_deviance():
 def test_glm_result_repr_names_its_class():
     X = np.column_stack([np.ones(6), [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]])
     assert repr(fit_glm(X, [1, 2, 2, 4, 6, 9], "poisson")).startswith("GLMResult('GLM poisson (log link)', x0=")
+
+
+@pytest.mark.parametrize("link", ["log", "inverse", "identity"])
+@pytest.mark.parametrize("c", [1e-300, 1e-120, 1e120, 1e300])
+def test_gamma_response_in_extreme_units(link, c):
+    """Gamma fits are exact reparametrisations under y -> c y where representable; else a clear error."""
+    rng = np.random.default_rng(SEED)
+    X = np.column_stack([np.ones(50), rng.normal(size=50)])
+    y = rng.gamma(3.0, np.exp(0.5 + 0.3 * X[:, 1]) / 3.0)
+    base = fit_glm(X, y, "gamma", link)
+    if link != "log" and abs(np.log10(c)) > 150:
+        with pytest.raises(DataError, match="beyond 1e\\+-150 in magnitude"):
+            fit_glm(X, y * c, "gamma", link)
+        return
+    res = fit_glm(X, y * c, "gamma", link)
+    assert res.converged
+    if link == "log":
+        expected = base.params + [np.log(c), 0.0]
+    else:
+        expected = base.params * (c if link == "identity" else 1 / c)
+    assert_allclose(res.params, expected, rtol=1e-12, atol=1e-12)
+    assert res.scale == pytest.approx(base.scale, rel=1e-12)
+    assert res.deviance == pytest.approx(base.deviance, rel=1e-12)
+    assert res.loglik == pytest.approx(base.loglik - 50 * np.log(c), rel=1e-12)
