@@ -483,7 +483,10 @@ def _irls_start(kernel, Z, off, std):
         # the weighted least squares of the working response z = eta0 - off + (y - mu0) g'(mu0) with
         # weights w0: w0 z = w0 (eta0 - off) + r, from the score residuals and Fisher weights at eta0
         # (computed on the log scale: no overflow of V(mu0) g'(mu0)^2 for y in extreme units)
-        r0, w0, _, _ = _Kernel(fam, y, m).fisher(eta0)
+        if isinstance(kernel, _PoissonLog):  # the same, with fewer n-vectors: w0 = mu0, r0 = y - mu0
+            w0, r0 = mu0, y - mu0
+        else:
+            r0, w0, _, _ = _Kernel(fam, y, m).fisher(eta0)
         rhs = w0 * (eta0 - (0.0 if off is None else off)) + r0
     candidates = []
     if np.all(np.isfinite(rhs)) and np.all(np.isfinite(w0)):
