@@ -741,6 +741,9 @@ class _ChunkedModel:
     def certificate(self):
         return self.logistic and self._current[2] > 0
 
+    def floor(self):
+        return 0.0
+
 
 def _newton(data, tr, family, beta, state, tol, maxiter, logistic):
     """regression._newton (the one Newton loop) with each trial point evaluated in one pass."""

@@ -35,6 +35,7 @@ from .regression import (
     _DesignModel,
     _full_rank_factor,
     _inverse_information,
+    _is_positive_definite,
     _newton,
     _newton_step,
     _poisson_saturated_loglik,
@@ -278,6 +279,18 @@ class _Kernel:
             w_obs = w - r * (self.link.d2_ratio(eta) - h * self.fam.variance_deriv(mu))
         return r, w_obs, w
 
+    def floor(self, eta):
+        r"""The Newton decrement made by rounding alone: each :math:`y_i - \mu_i` is known to about
+        :math:`\varepsilon(|y_i| + |\mu_i|)`, which moves :math:`g^\top H^{-1}g` by about
+        :math:`\varepsilon^2\sum_i m_i(|y_i| + |\mu_i|)^2/(V(\mu_i)\phi_0)` (times 4 for safety). It matters
+        only when y has a large mean relative to its spread (a Gaussian y of 1e10 + noise)."""
+        mu = self.mean(eta)
+        if mu is None:
+            return 0.0
+        with np.errstate(all="ignore"):
+            val = 4 * _EPS**2 * float(np.sum(self.m * (np.abs(self.y) + np.abs(mu)) ** 2 * np.exp(-self.fam.log_variance(mu, eta))))
+        return val / self.phi0 if np.isfinite(val) else 0.0
+
     def loglik(self, eta, scale):
         """The full log-likelihood at dispersion `scale`."""
         mu = self.mean(eta)
@@ -316,6 +329,9 @@ class _BernoulliLogit(_Kernel):
         r *= self.s
         z_inv *= inv  # the weight, in place (fewer n-vectors alive at once)
         return r, z_inv
+
+    def floor(self, eta):
+        return 0.0
 
     def separated(self, eta):
         r"""Every margin :math:`s_i x_i^\top\beta > 0`: beta itself separates the classes."""
@@ -359,6 +375,9 @@ class _PoissonLog(_Kernel):
         mu = self.mean(eta)
         return self.y - mu, mu
 
+    def floor(self, eta):
+        return 0.0
+
     def loglik(self, eta, scale):
         return self.objective(eta) + _poisson_saturated_loglik(self.y)
 
@@ -380,6 +399,9 @@ class _Firth:
         _, w, _, _ = self.base.fisher(eta)
         val += 0.5 * _logdet(_weighted_gram(self.Z, w))
         return val if np.isfinite(val) else -np.inf
+
+    def floor(self, eta):
+        return self.base.floor(eta)
 
     def working(self, eta):
         r, w, _, mu = self.base.fisher(eta)
@@ -526,7 +548,7 @@ def _fit_core(Xa, y, m, off, fam, names, *, method="newton", firth=False, start=
         candidates, H0 = [np.zeros(k)], gram / 4  # the information at beta = 0 is Z'Z / 4
     else:
         candidates = _irls_start(kernel.base if firth else kernel, Z, off, std)
-    model = _DesignModel(Z, kernel.objective, kernel.working, offset=off, certificate=certificate)
+    model = _DesignModel(Z, kernel.objective, kernel.working, offset=off, certificate=certificate, floor=kernel.floor)
     for gamma0 in candidates:
         if np.all(np.isfinite(gamma0)) and np.isfinite(model.value(gamma0)):
             break
@@ -549,6 +571,16 @@ def _fit_core(Xa, y, m, off, fam, names, *, method="newton", firth=False, start=
     # step uses the information, not the Hessian of the penalised objective)
     polish = firth or (method == "fisher" and not fam.is_canonical)
     gamma, obj, H, niter, converged, reason, dec, _ = _newton(model, gamma0, tol, maxiter, polish=polish)
+    while fam.free_scale and np.isfinite(obj):
+        # phi0 came from the start; once the fit has reduced the mean deviance by more than half (a start far
+        # from the data), the test ran on too loose a scale: continue from here with phi0 = D/n
+        phi_now = -2.0 * obj * kernel.phi0 / n
+        if not (np.isfinite(phi_now) and 0 < phi_now < kernel.phi0 / 2):
+            break
+        kernel.phi0 = phi_now
+        model.forget()
+        gamma, obj, H, more, converged, reason, dec, _ = _newton(model, gamma, tol, maxiter, polish=polish)
+        niter += more
     eta = model.linear_predictor(gamma)
     if fam.free_scale:  # back to the units of -D/2
         obj, H, kernel.phi0 = obj * kernel.phi0, H * kernel.phi0, 1.0
@@ -564,6 +596,19 @@ def _fit_core(Xa, y, m, off, fam, names, *, method="newton", firth=False, start=
             reference = float(np.mean(y)) if y.any() else float(np.mean(w))
             if not converged or _weak_direction_ratio(R, H, reference) < _WEAK_DIRECTION_RATIO:
                 _raise_no_poisson_mle(Z, y, names, std)
+    degenerate = not (np.all(np.isfinite(H)) and np.all(np.diag(H) > 0))
+    if degenerate or (not converged and not _is_positive_definite(H)):
+        where = (
+            f"from start = {np.asarray(start, dtype=float).tolist()}: drop start= (the default start is one IRLS step "
+            "from the data) or pass one closer to the estimate"
+            if start is not None
+            else "check the data and the link"
+        )
+        raise DataError(
+            f"Newton's method broke down ({reason or 'the information matrix is singular'}): the information "
+            "matrix at the last iterate is not finite or not positive definite (fitted means at the edge of the "
+            f"{fam.name} family's range, where the weights overflow or vanish); {where}"
+        )
     return _CoreFit(gamma, eta, obj, H, niter, converged, reason, dec, Z, std, kernel)
 
 
@@ -612,7 +657,7 @@ def _nb_profile_alpha(y, eta):
     def negll(la):
         return -float(np.sum(_nb_loglik_obs(y, mu, log_mu, np.exp(la))))
 
-    lo, hi = -20.0, 10.0
+    lo, hi = -60.0, 10.0  # alpha from 1e-26 (counts of 1e9 have alpha_hat ~ 1e-11) to 2e4
     res = optimize.minimize_scalar(negll, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
     return float(np.exp(res.x)), res.x <= lo + 1e-3
 
@@ -643,7 +688,10 @@ def _fit_nb(Z, y, off, gamma, tol, maxiter):
             break
         a, at_bound = _nb_profile_alpha(y, eta)
         if at_bound:
-            raise NoFiniteMLEError(_NO_OVERDISPERSION)
+            raise NoFiniteMLEError(
+                "the maximum likelihood estimate of the NB2 dispersion alpha is below 1e-26: the negative "
+                "binomial is indistinguishable from the Poisson for these counts; fit family='poisson' instead"
+            )
         g, H, _ = _nb_joint(Z, y, eta, a)
         found = _newton_step(g, H, strict=True)
         if found is None:
@@ -862,7 +910,13 @@ def fit_glm(
     if not converged:
         warnings.warn(
             f"fit_glm did not converge: {reason} (half the squared Newton decrement is {dec / 2:.3g}, "
-            f"tolerance {tol:g}); the estimates and standard errors may be inaccurate",
+            f"tolerance {tol:g}); the estimates and standard errors may be inaccurate"
+            + (
+                f" (from start = {np.asarray(start, dtype=float).tolist()}: a start far from the data can leave "
+                "Newton where the weights vanish; try without start=)"
+                if start is not None
+                else ""
+            ),
             RuntimeWarning,
             stacklevel=2,
         )
@@ -873,13 +927,23 @@ def fit_glm(
         # (y - mu)^2 / V(mu) through log V: no under/overflow of V for y in extreme units
         pearson = float(np.sum(m * ((ywork - mu) * np.exp(-0.5 * fam_fit.log_variance(mu, eta))) ** 2))
     df_resid = n - p
-    if fam.name == "gaussian" and dev <= (64 * _EPS * np.linalg.norm(ywork)) ** 2:
+    estimated = scale == "pearson" or (scale is None and fam.free_scale)
+    # An exact fit (residuals at the rounding of y, as fit_linear judges it) leaves no dispersion to estimate
+    with np.errstate(all="ignore"):
+        rel = np.abs(ywork - mu) / np.maximum(np.abs(ywork), np.abs(mu))
+    exact = bool(np.all(rel <= 4 * _EPS)) if fam.free_scale else False
+    if fam.name == "gaussian" and (estimated or scale is None) and (exact or dev <= (2 * _EPS * np.linalg.norm(ywork)) ** 2):
         raise NoFiniteMLEError(
             f"y lies in the column space of X (residual sum of squares {dev:.3g}, zero up to rounding), so "
             "sigma2_hat = RSS/n = 0 and the Gaussian log-likelihood is unbounded above: no finite MLE of the "
-            "dispersion exists (need noise, or more observations than columns)"
+            "dispersion exists (need noise, or more observations than columns; or pass a known scale=)"
         )
-    estimated = scale == "pearson" or (scale is None and fam.free_scale)
+    if fam.name == "gamma" and estimated and exact:
+        raise NoFiniteMLEError(
+            "the Gamma model fits y exactly (every y_i equals its fitted mean up to rounding), so the dispersion "
+            "estimate X^2/(n - p) is 0 and the standard errors would be 0: no finite MLE of the dispersion exists "
+            "(need noise; or pass a known scale=)"
+        )
     if estimated:
         if df_resid < 1:
             raise DataError(f"the dispersion X^2/(n - p) needs n > p, got n = {n}, p = {p}")
@@ -889,6 +953,13 @@ def fit_glm(
 
     if nb_free:
         g, H, (s_eta, l_a) = _nb_joint(Z, ywork, eta, alpha)
+        if not _is_positive_definite(H):
+            raise DataError(
+                f"the joint information of (beta, alpha) is not finite and positive definite at alpha = {alpha:.3g}: "
+                "for so small an overdispersion the negative binomial is numerically the Poisson model (the "
+                "derivatives in alpha cancel in float64); fit family='poisson', with scale='pearson' or "
+                "cov_type='HC0' for the overdispersion"
+            )
         T = np.eye(p + 1)
         T[:p, :p] = std.T
         params = np.append(std.params(gamma), alpha)
@@ -906,12 +977,26 @@ def fit_glm(
         cov_z = phi * Hinv
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         cov = T @ cov_z @ T.T
-    _check_finite_cov(cov, names + ("alpha",) if nb_free else names)
+    try:
+        _check_finite_cov(cov, names + ("alpha",) if nb_free else names)
+    except DataError as exc:
+        if converged:
+            raise
+        raise DataError(
+            f"fit_glm did not converge ({reason}) and the information at the last iterate is degenerate, so no "
+            + (
+                f"covariance can be given; the start = {np.asarray(start, dtype=float).tolist()} is likely too far "
+                "from the data: try without start="
+                if start is not None
+                else "covariance can be given"
+            )
+            + f" ({exc})"
+        ) from None
     cov = (cov + cov.T) / 2
 
     # log-likelihood at the dispersion statsmodels uses (Gaussian: RSS/n, the MLE)
     ll_scale = phi
-    if fam.name == "gaussian":
+    if fam.name == "gaussian" and estimated:  # a known scale= is the sigma2 of the log-likelihood
         ll_scale = float(np.sum(m * (ywork - mu) ** 2)) / n
     elif not fam.free_scale:
         ll_scale = 1.0
@@ -921,10 +1006,11 @@ def fit_glm(
     if firth:  # log det(X'WX) = log det(Z'WZ) - 2 log|det T|, as X = Z T^-1
         log_det_T = float(np.linalg.slogdet(std.T)[1])
         loglik = ll_plain + 0.5 * _logdet(_weighted_gram(Z, w)) - log_det_T
+    firth_design = (Z, log_det_T) if firth else None  # the penalty on the well-conditioned Z (small data)
     del Z
 
     null_dev = _null_deviance(fam_fit, ywork, m_core, off, tol, maxiter)
-    negloglik = _make_negloglik(fam_fit, Xa, ywork, m, off, ll_scale, firth, nb_free, std.shift, (loglik, dev, phi))
+    negloglik = _make_negloglik(fam_fit, Xa, ywork, m, off, ll_scale, firth_design, nb_free, std.shift, (loglik, dev, phi))
     out_names = names + ("alpha",) if nb_free else names
     penalty_txt = ", Firth-penalised" if firth else ""
     res = GLMResult(
@@ -977,7 +1063,7 @@ def _null_deviance(fam, y, m, off, tol, maxiter):
     return -2.0 * fit.kernel.objective(fit.eta)
 
 
-def _make_negloglik(fam, X, y, m, off, scale, firth, nb_free, shift, at_fit):
+def _make_negloglik(fam, X, y, m, off, scale, firth_design, nb_free, shift, at_fit):
     r"""-loglik as a function of params (units of X; NB: beta then alpha), for profile intervals.
 
     With the dispersion held at the :math:`\hat\phi` of the covariance (quasi-likelihood:
@@ -985,8 +1071,11 @@ def _make_negloglik(fam, X, y, m, off, scale, firth, nb_free, shift, at_fit):
     :math:`-\hat\ell + \{D(\beta) - D(\hat\beta)\}/(2\hat\phi)`: the profile intervals then use
     the scaled deviance, as R's ``confint`` for GLMs (MASS ``profile.glm``). For binomial and
     Poisson with :math:`\phi = 1` this is the log-likelihood itself; the negative binomial with
-    estimated :math:`\alpha` and Firth's fits use their (penalised) log-likelihood.
+    estimated :math:`\alpha` and Firth's fits use their (penalised) log-likelihood; Firth's penalty
+    :math:`\tfrac12\log\det(X^\top WX) = \tfrac12\log\det(Z^\top WZ) - \log|\det T|` on the
+    standardised design ``firth_design = (Z, log|det T|)`` (no cancellation for shifted columns).
     """
+    firth = firth_design is not None
     p = X.shape[1]
     loglik_hat, dev_hat, phi = at_fit
 
@@ -1009,8 +1098,9 @@ def _make_negloglik(fam, X, y, m, off, scale, firth, nb_free, shift, at_fit):
             if nb_free or firth:
                 val = -float(np.sum(f.loglik_obs(y, mu, eta, m, scale)))
                 if firth:
+                    Z, log_det_T = firth_design
                     _, w, _, _ = _Kernel(f, y, m).fisher(eta)
-                    val -= 0.5 * _logdet(_weighted_gram(X, w))
+                    val -= 0.5 * _logdet(_weighted_gram(Z, w)) - log_det_T
             else:
                 dev = float(np.sum(m * f.unit_deviance(y, mu, eta)))
                 val = -loglik_hat + (dev - dev_hat) / (2.0 * phi)

@@ -739,8 +739,11 @@ _POLISH_STEPS = 30
 def _newton_step(g, H, strict=False):
     """Solve H step = g by Cholesky of the diagonally equilibrated H; returns ``(step, g @ step)``.
 
-    If H is not positive definite: least squares, or None with ``strict=True``.
+    If H is not positive definite: least squares, or None with ``strict=True``. A non-finite g or H
+    (weights that overflowed far from the optimum) gives a NaN step and an infinite decrement.
     """
+    if not (np.all(np.isfinite(H)) and np.all(np.isfinite(g))):
+        return None if strict else (np.full_like(g, np.nan), np.inf)
     d = np.sqrt(np.diag(H))
     if not np.all(np.isfinite(d) & (d > 0)):
         if strict:
@@ -778,8 +781,9 @@ class _DesignModel:
     ``H0``: the information at the first point evaluated, if known (saves one Gram product).
     """
 
-    def __init__(self, Z, objective, working, offset=None, H0=None, certificate=None):
+    def __init__(self, Z, objective, working, offset=None, H0=None, certificate=None, floor=None):
         self.Z, self.objective, self.working, self.offset = Z, objective, working, offset
+        self._floor = floor
         self.H0, self._certificate = H0, certificate
         self.eta, self._beta, self._value = None, None, None
 
@@ -798,6 +802,10 @@ class _DesignModel:
             self.eta = self.linear_predictor(beta)
             self._beta, self._value = beta, self.objective(self.eta)
         return self._value
+
+    def floor(self):
+        """The decrement that the rounding of the data alone produces at the current point (0 if negligible)."""
+        return 0.0 if self._floor is None else self._floor(self.eta)
 
     def forget(self):
         """Drop the cached point (after the objective itself changed)."""
@@ -827,7 +835,8 @@ def _newton(model, beta, tol, maxiter, polish=False):
     chunked data) has ``value(beta)`` (the log-likelihood; the point becomes current),
     ``derivatives()`` (score g and information H at the current point) and ``certificate()``.
     Convergence: half the squared Newton decrement, :math:`g^\top H^{-1} g / 2` (the predicted
-    gain of one more Newton step, in log-likelihood units: scale-free), is <= `tol`; one more step
+    gain of one more Newton step, in log-likelihood units: scale-free), is <= `tol` (or below
+    ``model.floor()``, the decrement that the rounding of the data alone produces); one more step
     then polishes the estimate (``polish=True``: more steps while the decrement still falls by
     ``_POLISH_FACTOR``, for linearly convergent Fisher scoring), and the test is checked again at the
     estimate returned. If ``certificate()`` is true at an iterate (a proof that no finite MLE
@@ -844,7 +853,7 @@ def _newton(model, beta, tol, maxiter, polish=False):
         if not np.isfinite(dec):
             reason = "the Newton step is not finite (singular information matrix)"
             break
-        small = dec / 2 <= tol
+        small = dec / 2 <= max(tol, model.floor())
         if niter >= maxiter and not small:
             reason = f"reached maxiter={maxiter} Newton iterations"
             break
@@ -881,7 +890,7 @@ def _newton(model, beta, tol, maxiter, polish=False):
     if converged:
         # the claim is checked at the estimate returned (after the polishing step), not before it
         _, dec = _newton_step(g, H)
-        if not (np.isfinite(dec) and dec / 2 <= tol):
+        if not (np.isfinite(dec) and dec / 2 <= max(tol, model.floor())):
             converged = False
             reason = "the Newton decrement at the final estimate exceeds the tolerance"
     return beta, ll, H, niter, converged, reason, dec, last_step

@@ -198,6 +198,27 @@ def glm_sandwich_cov(X, y, params, family):
         check_support(ya, (ya == 0) | (ya == 1), "Logistic-regression", "labels 0 or 1 (booleans are accepted)", name="y")
     elif family == "poisson":
         check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
+    from .glm import GLMResult
+
+    if isinstance(params, GLMResult):  # its model must be the canonical one named by `family`, without offset
+        canonical = {"poisson": ("poisson", "log"), "logistic": ("binomial", "logit"), "linear": ("gaussian", "identity")}
+        lr = getattr(params, "_lr_data", {})
+        extras = [
+            what
+            for what, present in (
+                ("an offset", lr.get("offset") is not None and np.any(lr["offset"] != 0)),
+                ("trials", lr.get("trials") is not None),
+                ("a penalty", params.penalty is not None),
+            )
+            if present
+        ]
+        if (params.family, params.link) != canonical[family] or extras:
+            raise DataError(
+                f"params is a fit_glm result for the {params.family} family with the {params.link} link"
+                + (f" and {', '.join(extras)}" if extras else "")
+                + f", not the canonical {family} model glm_sandwich_cov computes; use "
+                "fit_glm(..., cov_type='HC0') on the same model for its sandwich covariance"
+            )
     raw = getattr(params, "params", params)
     if raw is None:
         raise DataError(
