@@ -29,6 +29,7 @@ from .regression import (
     _WEAK_DIRECTION_RATIO,
     _as_design,
     _as_real_array,
+    _check_aligned,
     _check_finite_cov,
     _names_and_rows,
     _degenerate_labels_message,
@@ -103,6 +104,16 @@ class GLMResult(MLEResult):
     mu: Optional[np.ndarray] = None
     cov_type: str = "nonrobust"
 
+    def conf_int(self, alpha=0.05, method="wald"):
+        """As :meth:`MLEResult.conf_int`; a profile interval is refused for a sandwich (HC0) fit."""
+        if method == "profile" and self.cov_type == "HC0":
+            raise DataError(
+                "method='profile' profiles the model's likelihood, which a sandwich (cov_type='HC0') fit does not "
+                "trust (the robust interval would be ~sqrt(sandwich/model variance) wider); use method='wald' for "
+                "the robust interval, or scale='pearson' for a quasi-likelihood profile"
+            )
+        return super().conf_int(alpha=alpha, method=method)
+
     def __post_init__(self):
         super().__post_init__()
         for name in ("deviance", "null_deviance", "pearson_chi2", "scale", "alpha", "loglik_unpenalized"):
@@ -162,6 +173,8 @@ def _finite_vector(a, name, n):
 
 
 def _prepare(X, y, trials, offset, param_names):
+    for name, other in (("y", y), ("trials", trials), ("offset", offset)):
+        _check_aligned(X, other, name)
     Xa, frame_names = _as_design(X)
     n, k = Xa.shape
     ya = _finite_vector(y, "y", n)
@@ -283,9 +296,11 @@ class _Kernel:
         r"""The Newton decrement made by rounding alone: each :math:`y_i - \mu_i` is known to about
         :math:`\varepsilon(|y_i| + |\mu_i|)`, which moves :math:`g^\top H^{-1}g` by about
         :math:`\varepsilon^2\sum_i m_i(|y_i| + |\mu_i|)^2/(V(\mu_i)\phi_0)` (times 4 for safety). It matters
-        only when y has a large mean relative to its spread (a Gaussian y of 1e10 + noise)."""
+        only when y has a large mean relative to its spread (a Gaussian y of 1e10 + noise), and is used
+        for the families with a free dispersion (Gaussian, Gamma) only: where V(mu) can vanish (fitted
+        probabilities near 0 or 1) it would be huge and stop a fit early."""
         mu = self.mean(eta)
-        if mu is None:
+        if mu is None or not self.fam.free_scale:  # V(mu) -> 0 at the edges of binomial/Poisson means: no floor
             return 0.0
         with np.errstate(all="ignore"):
             val = 4 * _EPS**2 * float(np.sum(self.m * (np.abs(self.y) + np.abs(mu)) ** 2 * np.exp(-self.fam.log_variance(mu, eta))))
@@ -1151,6 +1166,13 @@ def glm_lr_test(restricted, full):
     (9.474, 1, 0.00208)
     """
     for name, res in (("restricted", restricted), ("full", full)):
+        if isinstance(res, GLMResult) and res.penalty is not None:
+            raise DataError(
+                f"{name} is a penalised (penalty={res.penalty!r}) fit: each model carries its own Jeffreys penalty, so "
+                "the difference of the penalised log-likelihoods is not a likelihood-ratio statistic (it rejects "
+                "far too often under the null); use the profile penalised likelihood, "
+                "conf_int(method='profile'), whose limits are the penalised likelihood-ratio test (Heinze-Schemper)"
+            )
         if not isinstance(res, GLMResult):
             raise DataError(f"{name} must be a GLMResult from fit_glm, got {type(res).__name__}")
     same = ("family", "link", "nobs", "penalty")

@@ -267,8 +267,21 @@ def _names_and_rows(param_names, frame_names, n, k):
     return names
 
 
+def _check_aligned(X, other, name):
+    """Refuse a pandas ``other`` whose index is not X's: rows are matched by position, never by label."""
+    xi, oi = getattr(X, "index", None), getattr(other, "index", None)
+    if xi is None or oi is None or not hasattr(xi, "equals") or not hasattr(oi, "equals") or xi.equals(oi):
+        return
+    raise DataError(
+        f"{name} is a pandas object whose index differs from X's (e.g. X starts {list(xi[:3])}, {name} starts "
+        f"{list(oi[:3])}); mlelib matches rows by position, so the fit would pair the wrong rows: align them "
+        f"first ({name} = {name}.reindex(X.index)) or pass plain arrays"
+    )
+
+
 def _prepare(X, y, param_names):
     """Validate (X, y) together; return the float arrays and the parameter names."""
+    _check_aligned(X, y, "y")
     Xa, frame_names = _as_design(X)
     ya = as_sample(_as_real_array(y, "y"), "y")
     n, k = Xa.shape

@@ -138,3 +138,60 @@ def test_glm_sandwich_cov_refuses_a_fit_of_another_model():
     plain = fit_glm(X, y, "poisson")
     assert_allclose(ml.glm_sandwich_cov(X, y, plain, "poisson"), fit_glm(X, y, "poisson", cov_type="HC0").cov,
                     rtol=1e-8)
+
+
+# ----------------------------------------------------------------------------------------------
+# round 3
+
+
+@pytest.mark.parametrize("method", ["newton", "fisher"])
+@pytest.mark.parametrize("seed", range(3))
+def test_probit_on_separated_data_is_a_separation_error(method, seed):
+    _, x, X = _xy(200, seed)
+    with pytest.raises(SeparationError):
+        fit_glm(X, (x > 0).astype(float), "binomial", "probit", method=method)
+
+
+@pytest.mark.parametrize("link, sm_link", [("probit", sm.families.links.Probit()), ("cloglog", sm.families.links.CLogLog())])
+@pytest.mark.parametrize("seed", range(6))
+def test_steep_noncanonical_fits_reach_statsmodels_maximum(link, sm_link, seed):
+    """Steep, not separated data: probit/cloglog log-likelihoods are concave; converged means at the maximum."""
+    rng, x, X = _xy(100, seed)
+    y = (rng.random(100) < stats.norm.cdf(4.5 * x)).astype(float)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = fit_glm(X, y, "binomial", link)
+    except SeparationError:
+        return
+    ref = sm.GLM(y, X, family=sm.families.Binomial(sm_link)).fit(method="newton", tol=1e-14, maxiter=200)
+    if res.converged:
+        assert res.loglik >= ref.llf - 1e-8
+        assert_allclose(res.params, ref.params, rtol=1e-6)
+
+
+def test_firth_fits_are_refused_by_the_lr_test_and_hc0_by_the_profile():
+    rng, x, X = _xy(40, 5)
+    y = (rng.random(40) < 0.5).astype(float)
+    small = fit_glm(X[:, :1], y, "binomial", penalty="firth")
+    big = fit_glm(X, y, "binomial", penalty="firth")
+    with pytest.raises(DataError, match="not a likelihood-ratio statistic"):
+        ml.glm_lr_test(small, big)
+    counts = rng.poisson(np.exp(0.5 + 0.3 * x)).astype(float)
+    with pytest.raises(DataError, match="sandwich"):
+        fit_glm(X, counts, "poisson", cov_type="HC0").conf_int(method="profile")
+
+
+def test_pandas_inputs_with_another_index_are_refused():
+    import pandas as pd
+
+    rng, x, X = _xy(30, 6)
+    df = pd.DataFrame(X, columns=["const", "x"])
+    y = pd.Series((rng.random(30) < 0.5).astype(float))
+    for f in (lambda yy: fit_glm(df, yy, "binomial"), lambda yy: ml.fit_logistic(df, yy),
+              lambda yy: ml.fit_linear(df, yy)):
+        with pytest.raises(DataError, match="index differs from X's"):
+            f(y.sort_values())
+        f(y)  # aligned: fine
+    with pytest.raises(DataError, match="offset is a pandas object"):
+        fit_glm(df, y, "poisson", offset=pd.Series(np.zeros(30), index=np.arange(30)[::-1]))
