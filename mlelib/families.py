@@ -586,31 +586,58 @@ def _one_plus_log1p_minus(d):
     return np.where(small, series, direct)
 
 
-def _nb_loglik_obs(y, mu, log_mu, a):
-    r"""NB2 log-probabilities, accurate for every alpha (cancellation-free as alpha -> 0).
+def _stirling_any(z):
+    r""":math:`S(z) = \log\Gamma(z) - [(z - \tfrac12)\log z - z + \tfrac12\log 2\pi]` for any z > 0 (series from 1e3 on)."""
+    z = np.asarray(z, dtype=float)
+    big = z >= _STIRLING_MIN
+    zs = np.where(big, 1.0, z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = special.gammaln(zs) - ((zs - 0.5) * np.log(zs) - zs + 0.5 * np.log(2 * np.pi))
+    return np.where(big, _stirling_rest(np.where(big, z, _STIRLING_MIN)), direct)
 
-    With :math:`r = 1/\alpha`, :math:`\log p = A - \log y! + y\log\mu - (r + y)\log(1 + \alpha\mu)`,
-    :math:`A = \log\Gamma(y + r) - \log\Gamma(r) - y\log r`. For large r the two log-gammas (each
-    about :math:`r\log r`) cancel catastrophically (0.3 off at :math:`\alpha = 10^{-12}`); there
-    Stirling's series gives :math:`A = (y + r - \tfrac12)\log(1 + \alpha y) - y + S(y + r) - S(r)`
-    exactly, with :math:`S` the series remainder, and the remaining differences are of order y and
-    mu, so the error is a few roundings of the Poisson log-likelihood's terms.
+
+def _nb_saturated(y, r):
+    r"""NB2 log-probability of y at its own mean (:math:`\mu = y`), without cancellation.
+
+    By Stirling's formula for the three log-gammas, all terms of order y or r cancel exactly:
+    :math:`\tfrac12\log\{r/(y + r)\} - y\log(1 + 1/y) - \tfrac12\log(y + 1) + 1 - \tfrac12\log 2\pi
+    + S(y + r) - S(r) - S(y + 1)` for y > 0, and 0 for y = 0.
+    """
+    pos = y > 0
+    yp = np.where(pos, y, 1.0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        val = (
+            -0.5 * np.log1p(yp / r)
+            - yp * np.log1p(1.0 / yp)
+            - 0.5 * np.log1p(yp)
+            + 1.0
+            - 0.5 * np.log(2 * np.pi)
+            + (_stirling_any(yp + r) - _stirling_any(r))
+            - _stirling_any(yp + 1.0)
+        )
+    return np.where(pos, val, 0.0)
+
+
+def _nb_loglik_obs(y, mu, log_mu, a):
+    r"""NB2 log-probabilities, accurate for every alpha and every count.
+
+    :math:`\log p(y) = \log p(y \mid \mu = y) - d(y, \mu)/2`: the saturated log-probability
+    (:func:`_nb_saturated`, by Stirling's formula without the cancellation of the log-gammas, which
+    cost 0.3 at :math:`\alpha = 10^{-12}` and 0.5 at counts of 1e12) minus half the cancellation-free
+    unit deviance of :meth:`NegativeBinomial.unit_deviance`.
     """
     y, mu, log_mu, a = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (y, mu, log_mu, a)))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        r = 1.0 / a
-        l_mu = np.log1p(a * mu)
-        l_y = np.log1p(a * y)
-        big = r >= _STIRLING_MIN
-        r_small = np.where(big, 1.0, r)
-        r_big = np.where(big, r, _STIRLING_MIN)
-        a_small = special.gammaln(y + r_small) - special.gammaln(r_small) - _ylogmu(y, np.log(r_small))
-        a_big = (y + r_big - 0.5) * l_y - y + (_stirling_rest(y + r_big) - _stirling_rest(r_big))
-        A = np.where(big, a_big, a_small)
-        # (r + y) log(1 + a mu) as r log1p(a mu) + y log1p(a mu): r l_mu ~ mu does not overflow
-        value = A - special.gammaln(y + 1.0) + _ylogmu(y, log_mu) - r * l_mu - _ylogmu(y, l_mu)
         poisson = _ylogmu(y, log_mu) - mu - special.gammaln(y + 1.0)
-    out = np.where(a < _NB_POISSON_ALPHA, poisson, value)
+        nb = a >= _NB_POISSON_ALPHA
+        a_nb = np.where(nb, a, 1.0)
+        r = 1.0 / a_nb
+        value = np.empty(y.shape)
+        for alpha in np.unique(a_nb) if a_nb.size else []:
+            sel = a_nb == alpha
+            dev = NegativeBinomial(float(alpha)).unit_deviance(y[sel], mu[sel], log_mu[sel])
+            value[sel] = _nb_saturated(y[sel], r[sel]) - 0.5 * dev
+    out = np.where(nb, value, poisson)
     return out if out.ndim else out[()]
 
 
