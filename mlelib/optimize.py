@@ -261,7 +261,29 @@ def _one_se_probe(F, eta, H):
 
 
 _SMOOTH_BAND = (0.5, 2.0)  # curvature over a fraction t of a standard error, relative to H's, must lie here
-_SMOOTH_FRACTIONS = (1 / 8, 1 / 64, 1 / 512, 1 / 4096)
+# 1/8 down to 1/32768 of a standard error in steps of sqrt(8): a kink's ratio grows like 1/t along it
+_SMOOTH_FRACTIONS = tuple(0.125 * 8.0 ** (-k / 2) for k in range(9))
+# tried only where none of the above is resolved (eta or F too large for such small steps)
+_COARSE_FRACTIONS = (1.0, 0.5, 0.25)
+_TREND_MIN = 0.02  # a change of the ratio between neighbouring steps below this is rounding, not a trend
+
+
+def _second_differences(F, eta, f0, u, fractions):
+    """[F(eta + t u) + F(eta - t u) - 2 F(eta)] / t^2 for each t, and whether rounding leaves it meaningful."""
+    ratios = np.full(len(fractions), np.nan)
+    resolved = np.zeros(len(fractions), dtype=bool)
+    for b, t in enumerate(fractions):
+        step = t * u
+        # the displacement must be resolved by eta's own rounding, and the change of F by F's
+        moved = np.abs(step) > 1e6 * np.finfo(float).eps * np.abs(eta)
+        if not np.all(moved | (step == 0)):
+            continue
+        fp, fm = F(eta + step), F(eta - step)
+        if not (np.isfinite(fp) and np.isfinite(fm)):
+            continue
+        ratios[b] = (fp + fm - 2 * f0) / t**2
+        resolved[b] = t**2 > 1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm))
+    return ratios, resolved
 
 
 def _curvature_ratios(F, eta, H, fractions, directions=None):
@@ -284,18 +306,67 @@ def _curvature_ratios(F, eta, H, fractions, directions=None):
         if not lam[j] > 0:
             continue
         u = U[:, j] / d / np.sqrt(lam[j])
-        for b, t in enumerate(fractions):
-            step = t * u
-            # the displacement must be resolved by eta's own rounding, and the change of F by F's
-            moved = np.abs(step) > 1e6 * np.finfo(float).eps * np.abs(eta)
-            if not np.all(moved | (step == 0)):
-                continue
-            fp, fm = F(eta + step), F(eta - step)
-            if not (np.isfinite(fp) and np.isfinite(fm)):
-                continue
-            ratios[a, b] = (fp + fm - 2 * f0) / t**2
-            resolved[a, b] = t**2 > 1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm))
+        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions)
     return ratios, resolved
+
+
+def _kink_trend(r):
+    """For the resolved ratios `r` (steps shrinking by sqrt(8)): is their trend that of a kink?
+
+    A twice-differentiable F gives r(t) = c + a t^2 + ..., so the changes between neighbouring steps
+    shrink by a factor 8 towards small t; a kink gives r proportional to 1/t, whose changes grow by
+    sqrt(8). A material last change that has not shrunk by at least 0.6 of the previous one is a kink.
+    """
+    if r.size < 3:
+        return False
+    last, prev = abs(r[-1] - r[-2]), abs(r[-2] - r[-3])
+    return last > _TREND_MIN and last >= 0.6 * prev
+
+
+def _smoothness_problem(F, eta, H):
+    """A message if F is not (or cannot be shown to be) smooth at eta, else None."""
+    lo, hi = _SMOOTH_BAND
+    fr = np.array(_SMOOTH_FRACTIONS)
+    ratios, resolved = _curvature_ratios(F, eta, H, _SMOOTH_FRACTIONS)
+    for a in range(ratios.shape[0]):
+        idx = np.flatnonzero(resolved[a])
+        if idx.size:
+            r = ratios[a, idx]
+            small = r[-1]
+            if lo <= small <= hi and not _kink_trend(r):
+                continue
+            shown = np.array2string(ratios[a], precision=3, max_line_width=10**6)
+            return (
+                f"the negative log-likelihood is not smooth at the estimate: along a principal direction its "
+                f"curvature over +-{fr[idx[-1]]:.3g} standard errors (the smallest step that rounding resolves) "
+                f"is {small:.3g} times the numerical Hessian's, and over the steps "
+                f"{', '.join(f'{t:.3g}' for t in fr)} standard errors it is {shown} (a twice-differentiable "
+                "function gives ratios settling at 1 as the step shrinks; a kink gives ratios growing like "
+                "1/step, a flat top ratios near 0): a kink or a flat top, as for sum |x_i - theta| (a Laplace "
+                "location); the Hessian, its standard errors and the Newton-decrement test do not apply there "
+                "(the estimate may still maximise the likelihood: check it another way, e.g. a closed form or "
+                "a profile of the log-likelihood)"
+            )
+        # no step of 1/8 standard error or less is resolved (|eta| or |F| too large relative to a standard
+        # error): check over coarser steps, where a smooth maximum is close to quadratic
+        coarse, ok = _curvature_ratios(F, eta, H, _COARSE_FRACTIONS, [a])
+        cidx = np.flatnonzero(ok[0])
+        if cidx.size and lo <= coarse[0, cidx[-1]] <= hi:
+            continue
+        found = (
+            f"over +-{_COARSE_FRACTIONS[cidx[-1]]:.3g} standard errors the curvature is {coarse[0, cidx[-1]]:.3g} "
+            "times the Hessian's"
+            if cidx.size else "no step is resolved at all"
+        )
+        return (
+            "smoothness of the negative log-likelihood at the estimate could not be verified: along a principal "
+            f"direction every step of {_SMOOTH_FRACTIONS[-1]:.3g} ... {_SMOOTH_FRACTIONS[0]:.3g} standard errors "
+            "is below the rounding resolution of the parameters or of the function's value (parameters large "
+            f"compared with their standard errors, e.g. a location 1e11 times its scale), and {found}; the "
+            "Hessian may be an artefact of its step (as at a kink), so its standard errors cannot be trusted: "
+            "centre or rescale the parameters (subtract a typical value) and fit again"
+        )
+    return None
 
 
 def _flat_direction(F, eta, H):
@@ -399,22 +470,9 @@ def _diagnose(F, dF, eta, tol, tr):
     if not problems:
         # a kink (sum |x_i - theta|) passes the checks above with an artefact Hessian (it grows like 1/h
         # with the step h): compare F's curvature over shrinking fractions of a standard error with H's
-        ratios, resolved = _curvature_ratios(F, eta, H, _SMOOTH_FRACTIONS)
-        lo, hi = _SMOOTH_BAND
-        off = resolved & ~((ratios >= lo) & (ratios <= hi))
-        if off.any():
-            worst = np.where(off, np.abs(np.log(np.where(off, np.abs(ratios) + 1e-300, 1.0))), -1.0)
-            j, b = np.unravel_index(np.argmax(worst), worst.shape)
-            problems.append(
-                f"the negative log-likelihood is not smooth at the estimate: over +-{_SMOOTH_FRACTIONS[b]:.3g} "
-                f"standard errors along a principal direction its curvature is {ratios[j, b]:.3g} times the "
-                f"numerical Hessian's (a twice-differentiable function gives 1 as the step shrinks; at steps "
-                f"{', '.join(f'{t:.3g}' for t in _SMOOTH_FRACTIONS)} it gives "
-                f"{np.array2string(ratios[j], precision=3)}): a kink or a flat top, as for sum |x_i - theta| "
-                "(a Laplace location); the Hessian, its standard errors and the Newton-decrement test do not "
-                "apply there (the estimate may still maximise the likelihood: check it another way, e.g. a "
-                "closed form or a profile of the log-likelihood)"
-            )
+        message = _smoothness_problem(F, eta, H)
+        if message is not None:
+            problems.append(message)
             return g, H, eig, np.nan, problems
     if not dec <= tol:
         problems.append(
@@ -551,9 +609,12 @@ def fit(
         standard error away along some principal direction (where a maximum falls by 0.5: the
         estimate is running off to infinity, like ``fit(lambda t: np.exp(-t[0]), [0.0])``, or to the
         edge of the parameter space), or the function is not smooth at the estimate (its second
-        difference over 1/8 ... 1/4096 of a standard error along a principal direction is not within a
-        factor 2 of the Hessian's prediction, as at the kink of ``sum |x_i - theta|``, a Laplace
-        location: the numerical Hessian there is an artefact of its step, and `cov` is all NaN). The
+        difference along a principal direction, at the smallest fraction of a standard error that
+        rounding resolves, is not within a factor 2 of the Hessian's prediction, or it grows like
+        1/step, as at the kink of ``sum |x_i - theta|``, a Laplace location: the numerical Hessian
+        there is an artefact of its step, and `cov` is all NaN), or smoothness cannot be verified
+        because no step of 1/8 standard error or less is resolved (a location 1e11 times its scale).
+        The
         result then has ``converged=False``; it is never returned
         with NaNs silently. *No finite MLE* is reported this way, by a warning and
         ``converged=False``, not by raising :class:`~mlelib.NoFiniteMLEError` (the closed forms and
@@ -594,8 +655,14 @@ def fit(
     error, :math:`u^\top H u = 1`) the symmetric second difference
     :math:`[F(\hat\eta + tu) + F(\hat\eta - tu) - 2F(\hat\eta)]/t^2` tends to exactly 1 as :math:`t`
     shrinks when :math:`F` is twice differentiable; at a kink it grows like :math:`1/t` (on a flat
-    top it is 0). It is evaluated at :math:`t = 1/8, 1/64, 1/512, 1/4096` wherever the rounding of
-    :math:`F` does not swamp it, and a value outside :math:`[1/2, 2]` fails the check. Where the
+    top it is 0). It is evaluated at :math:`t = 1/8, 1/(8\sqrt 8), \dots, 1/32768` wherever the
+    rounding of :math:`\hat\eta` and of :math:`F` does not swamp it, and the check fails if the value
+    at the smallest resolved :math:`t` is outside :math:`[1/2, 2]` or the values still change as
+    :math:`t` shrinks the way :math:`1/t` does (by more than 0.02, not shrinking by a factor 0.6); the
+    value at the largest :math:`t` alone decides nothing (a smooth but non-quadratic maximum, such
+    as a Student-t degrees of freedom, gives several there). If no :math:`t \le 1/8` is resolved, the
+    check is repeated at :math:`t = 1, 1/2, 1/4` and, failing that, reports that smoothness could
+    not be verified. Where the
     equilibrated :math:`H` has eigenvalues below :math:`10^{-6}` (a covariate offset by :math:`10^4`
     on the raw scale makes the intercept and slope nearly collinear), the rounding of the numerical
     Hessian is a sizeable part of them; the curvature along those directions is then measured by
