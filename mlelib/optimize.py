@@ -674,7 +674,9 @@ def fit(
     polished by damped Newton steps with the numerical Hessian (invariant under linear changes of
     the parameters, so badly scaled problems on which BFGS stops early are finished), and the
     optimiser is restarted once from a better point found by the probe. With several starts, the
-    lowest :math:`F` among those whose checks pass wins.
+    lowest :math:`F` among those whose checks pass wins, unless a start whose checks failed reached a
+    lower :math:`F` (by more than `tol`): that one is returned, with ``converged=False`` and a warning
+    giving its diagnosis and the lower log-likelihood of the passing local maximum.
 
     References
     ----------
@@ -771,6 +773,18 @@ def fit(
             f"{runs[-1][0].message}"
         )
     best, (g, H, eig, dec, problems) = min(pool, key=lambda rd: rd[0].fun)
+    failed = [(r, d) for r, d in runs if d is not None and d[4]]
+    if ok and failed:
+        # a start that failed its checks may still have found a higher log-likelihood: then the passing
+        # run is only a local maximum, and returning it as converged would hide that (findings2 A5)
+        worse, (r_f, d_f) = best, min(failed, key=lambda rd: rd[0].fun)
+        if r_f.fun < worse.fun - max(tol, 64 * np.finfo(float).eps * abs(worse.fun)):
+            best, (g, H, eig, dec, problems) = r_f, d_f
+            theta_ok = np.array2string(tr.to_natural(worse.x), precision=6)
+            problems = problems + [
+                f"this is the highest log-likelihood found ({-r_f.fun:.10g}); the start(s) whose checks passed "
+                f"reached only {-worse.fun:.10g} (at {theta_ok}), a local maximum that is not the MLE"
+            ]
 
     eta_hat = best.x
     theta_hat = tr.to_natural(eta_hat)

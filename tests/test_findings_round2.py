@@ -87,3 +87,36 @@ def test_laplace_kink_at_huge_location_is_not_converged(loc, sc):
     with pytest.warns(RuntimeWarning, match="could not be verified|not smooth"):
         res = fit(lambda t: np.sum(np.abs(x - t[0])) / sc, [loc + 0.3 * sc])
     assert not res.converged
+
+
+# A5: a worse local maximum is not returned as converged when a failed start found a better one
+
+
+def test_multistart_does_not_hide_a_better_failed_maximum():
+    """F(t) = min((t - 10)^2 / 2, 2|t| - 5): a smooth local minimum F = 0 at t = 10 and the global
+    minimum F = -5 at the kink t = 0 (closed form). Before: t = 10 returned with converged=True and no
+    warning. Now the better point is returned, converged=False, and the warning names both values."""
+    nll = lambda t: min((t[0] - 10.0) ** 2 / 2, 2 * abs(t[0]) - 5.0)  # noqa: E731
+    with pytest.warns(RuntimeWarning) as rec:
+        res = fit(nll, [0.3], starts=[[9.0]])
+    assert not res.converged
+    assert abs(res.params[0]) < 1e-4 and res.loglik == pytest.approx(5.0, abs=1e-3)
+    text = " ".join(str(w.message) for w in rec)
+    assert "local maximum that is not the MLE" in text and "highest log-likelihood found (5)" in text
+    assert "(at [10.])" in text
+    # the passing start alone is still a clean local fit (no false alarm from the new rule)
+    res, caught = _quiet(fit, nll, [9.0])
+    assert res.converged and not caught and res.params[0] == pytest.approx(10.0, abs=1e-6)
+
+
+def test_multistart_cauchy_reproducer_returns_global_maximum():
+    """FINDINGS2 A5 reproducer: Cauchy location, x = (+-0.99, +-40). Oracle: a grid over [-43, 43] puts
+    the global maximum at 0 (by symmetry) with log-likelihood -16.123; 39.94 is a local maximum."""
+    x = np.array([-0.99, 0.99, -40.0, 40.0])
+    nll = lambda t: np.sum(np.log1p((x - t[0]) ** 2))  # noqa: E731
+    grid = np.linspace(-43, 43, 86001)
+    vals = np.sum(np.log1p((x[:, None] - grid) ** 2), axis=0)
+    res, caught = _quiet(fit, nll, [0.1], starts=[[40.0]])
+    assert res.converged and not caught
+    assert abs(res.params[0] - grid[np.argmin(vals)]) < 1e-3
+    assert res.loglik == pytest.approx(-vals.min(), abs=1e-6)
