@@ -268,8 +268,26 @@ _COARSE_FRACTIONS = (1.0, 0.5, 0.25)
 _TREND_MIN = 0.02  # a change of the ratio between neighbouring steps below this is rounding, not a trend
 
 
-def _second_differences(F, eta, f0, u, fractions):
-    """[F(eta + t u) + F(eta - t u) - 2 F(eta)] / t^2 for each t, and whether rounding leaves it meaningful."""
+_SIGNS = np.array([[1, 1, -1, 1, -1, -1, 1, -1], [1, -1, 1, 1, -1, 1, -1, -1], [1, -1, -1, -1, 1, 1, 1, -1]])
+
+
+def _value_noise(F, eta, f0):
+    """The rounding noise of a second difference of F at eta, measured: F's value is rounded not only
+    to eps |F| but also inside F (a sum of terms b0 + b1 x with b0 ~ -b1 x cancels, offset covariates),
+    which eps |F| does not see. Symmetric second differences over 8 ulps of eta (whose true value is
+    negligible) show it."""
+    noise = 0.0
+    for signs in _SIGNS:
+        delta = 8 * np.finfo(float).eps * np.abs(eta) * np.resize(signs, eta.size)
+        fp, fm = F(eta + delta), F(eta - delta)
+        if np.isfinite(fp) and np.isfinite(fm):
+            noise = max(noise, abs(fp + fm - 2 * f0))
+    return noise
+
+
+def _second_differences(F, eta, f0, u, fractions, noise=0.0):
+    """[F(eta + t u) + F(eta - t u) - 2 F(eta)] / t^2 for each t, and whether rounding leaves it meaningful
+    (its rounding, eps |F| or the measured `noise` of a second difference, below about 1e-3 of it)."""
     ratios = np.full(len(fractions), np.nan)
     resolved = np.zeros(len(fractions), dtype=bool)
     for b, t in enumerate(fractions):
@@ -282,7 +300,7 @@ def _second_differences(F, eta, f0, u, fractions):
         if not (np.isfinite(fp) and np.isfinite(fm)):
             continue
         ratios[b] = (fp + fm - 2 * f0) / t**2
-        resolved[b] = t**2 > 1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm))
+        resolved[b] = t**2 > max(1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm)), 1e3 * noise)
     return ratios, resolved
 
 
@@ -302,11 +320,12 @@ def _curvature_ratios(F, eta, H, fractions, directions=None):
     js = range(lam.size) if directions is None else directions
     ratios = np.full((len(js), len(fractions)), np.nan)
     resolved = np.zeros(ratios.shape, dtype=bool)
+    noise = _value_noise(F, eta, f0)
     for a, j in enumerate(js):
         if not lam[j] > 0:
             continue
         u = U[:, j] / d / np.sqrt(lam[j])
-        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions)
+        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions, noise)
     return ratios, resolved
 
 
@@ -390,6 +409,44 @@ def _flat_direction(F, eta, H):
     return None
 
 
+def _weak_curvatures(F, eta, H):
+    """H with its weak equilibrated eigenvalues (at most 1e-6, possibly slightly negative from rounding)
+    replaced by F's own curvature along those directions, or None if F is not a quadratic maximum there.
+
+    Along the eigenvector v of a weak eigenvalue, the second difference of F at 1/8 and 1/16 of a
+    standard error (for the curvature s assumed, first |lambda|) must agree with s within a factor 2;
+    the extrapolated value (4 r_16 - r_8)/3 * s is the curvature. If it does not agree, the measured
+    curvature becomes s and the measurement is repeated (twice at most); a curvature that is not
+    positive (a flat ridge, a saddle) gives None.
+    """
+    lo, hi = _SMOOTH_BAND
+    D = np.sqrt(np.diag(H))
+    lam, V = np.linalg.eigh(H / np.outer(D, D))
+    f0 = F(eta)
+    noise = _value_noise(F, eta, f0)
+    Hs = H / np.outer(D, D)
+    for j in range(lam.size):
+        if lam[j] > _WEAK:
+            continue
+        v = V[:, j] / D
+        s, c = abs(lam[j]), None
+        for _ in range(3):
+            if not (s > 0 and np.isfinite(s)):
+                break
+            r, resolved = _second_differences(F, eta, f0, v / np.sqrt(s), (1 / 8, 1 / 16), noise)
+            if not np.all(resolved):
+                break
+            measured = s * (4 * r[1] - r[0]) / 3
+            if np.all((r >= lo) & (r <= hi)):
+                c = measured
+                break
+            s = measured
+        if c is None:
+            return None
+        Hs = Hs + (c - lam[j]) * np.outer(V[:, j], V[:, j])
+    return 0.5 * (Hs + Hs.T) * np.outer(D, D)
+
+
 def _diagnose(F, dF, eta, tol, tr):
     """Gradient, Hessian and half the squared Newton decrement on the working scale, plus what is wrong."""
     with warnings.catch_warnings(record=True) as caught:
@@ -404,25 +461,16 @@ def _diagnose(F, dF, eta, tol, tr):
     eig_scaled = np.linalg.eigvalsh(H / np.sqrt(np.outer(d, d))) if np.all(d > 0) else np.array([-np.inf])
     problems = []
     pd = eig_scaled.min() > _PD_RTOL
-    if np.all(d > 0) and eig_scaled.min() > 0 and np.all(np.isfinite(H)) and eig_scaled.min() <= _WEAK:
-        # badly conditioned although positive (a covariate offset by 1e4 makes the intercept and its slope
-        # nearly collinear, condition 1e16): equilibration cannot remove that, and the numerical Hessian's
-        # rounding (1e-10 of its largest eigenvalue) is then a large part of the weak eigenvalues (20% in
-        # that example). Measure the curvature along each weak direction by F itself (a second difference at
-        # 1/8 and 1/16 of a standard error, extrapolated), which also tells a flat ridge from a maximum.
-        D = np.sqrt(d)
-        lam, V = np.linalg.eigh(H / np.outer(D, D))
-        weak = [j for j in range(lam.size) if lam[j] <= _WEAK]
-        ratios, resolved = _curvature_ratios(F, eta, H, (1 / 8, 1 / 16), weak)
-        lo, hi = _SMOOTH_BAND
-        if np.all(resolved) and np.all((ratios >= lo) & (ratios <= hi)):
-            c = (4 * ratios[:, 1] - ratios[:, 0]) / 3  # the curvature along u, relative to u'Hu = 1
-            Hs = H / np.outer(D, D)
-            for cj, j in zip(c, weak):
-                Hs = Hs + (cj - 1) * lam[j] * np.outer(V[:, j], V[:, j])
-            H = 0.5 * (Hs + Hs.T) * np.outer(D, D)
+    if np.all(d > 0) and np.all(np.isfinite(H)) and -_WEAK < eig_scaled.min() <= _WEAK:
+        # badly conditioned (a covariate offset by 1e4 makes the intercept and its slope nearly collinear,
+        # condition 1e16): equilibration cannot remove that, and the numerical Hessian's rounding (1e-10 of
+        # its largest eigenvalue) is then a large part of the weak eigenvalues (20% in that example), or
+        # even makes them slightly negative (offset 1e5). Measure the curvature along each weak direction
+        # by F itself, which also tells a flat ridge from a maximum.
+        fixed = _weak_curvatures(F, eta, H)
+        if fixed is not None:
+            H, pd = fixed, True
             eig = np.linalg.eigvalsh(H)
-            pd = True
     if unresolved:
         problems.append(
             "the numerical derivatives at the estimate are unreliable: the negative log-likelihood's value "
@@ -496,6 +544,11 @@ def _polish(F, dF, eta, tol, maxiter=8):
             d = np.sqrt(np.abs(np.diag(H)))
             if not np.all(d > 0):
                 break
+            if np.all(np.isfinite(H)) and np.linalg.eigvalsh(H / np.outer(d, d)).min() <= _WEAK:
+                # rounding dominates the weak directions (e.g. -1e-7 for a curvature of 1e-10): use F's own
+                H = _weak_curvatures(F, eta, H) if np.all(np.diag(H) > 0) else None
+                if H is None:
+                    break
             Hs = H / np.outer(d, d)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", linalg.LinAlgWarning)
@@ -663,10 +716,12 @@ def fit(
     as a Student-t degrees of freedom, gives several there). If no :math:`t \le 1/8` is resolved, the
     check is repeated at :math:`t = 1, 1/2, 1/4` and, failing that, reports that smoothness could
     not be verified. Where the
-    equilibrated :math:`H` has eigenvalues below :math:`10^{-6}` (a covariate offset by :math:`10^4`
-    on the raw scale makes the intercept and slope nearly collinear), the rounding of the numerical
-    Hessian is a sizeable part of them; the curvature along those directions is then measured by
-    :math:`F` itself (the same second difference at :math:`t = 1/8, 1/16`, extrapolated) and
+    equilibrated :math:`H` has eigenvalues of size below :math:`10^{-6}` (a covariate offset by
+    :math:`10^4` on the raw scale makes the intercept and slope nearly collinear), the rounding of the
+    numerical Hessian is a sizeable part of them (at an offset of :math:`10^5` it even makes one
+    slightly negative); the curvature along those directions is then measured by :math:`F` itself
+    (the same second difference at :math:`t = 1/8, 1/16`, extrapolated, repeated at the scale of the
+    measured curvature if it disagrees with :math:`H`'s by more than a factor 2) and
     replaces :math:`H`'s, which both corrects the standard errors and tells such a positive definite
     but badly conditioned maximum (accepted) from a flat ridge (refused).
     When only the Newton-decrement check fails (and the optimiser did not run

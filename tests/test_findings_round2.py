@@ -120,3 +120,37 @@ def test_multistart_cauchy_reproducer_returns_global_maximum():
     assert res.converged and not caught
     assert abs(res.params[0] - grid[np.argmin(vals)]) < 1e-3
     assert res.loglik == pytest.approx(-vals.min(), abs=1e-6)
+
+
+# B4: a weak eigenvalue made slightly negative by rounding is measured, not called a saddle
+
+
+def test_logistic_covariate_offset_1e5_is_not_a_saddle():
+    """FINDINGS2 B4 reproducer (raw-scale logistic, covariate 1e5 + N(0, 1)). Before: 'not positive
+    definite ... a saddle point or a ridge', converged=False, bse NaN. Oracle: statsmodels Logit on the
+    centred covariate, mapped back exactly by b0 = a0 - 1e5 a1, b1 = a1 (covariance J C J')."""
+    sm = pytest.importorskip("statsmodels.api")
+    off = 1e5
+    rng = np.random.default_rng(4)
+    n = 500
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + 0.8 * x)))).astype(float)
+    X = np.column_stack([np.ones(n), x + off])
+    res, caught = _quiet(fit, lambda b: np.sum(np.logaddexp(0, X @ b) - y * (X @ b)), [0.0, 0.0])
+    ref = sm.Logit(y, np.column_stack([np.ones(n), x])).fit(disp=0, method="newton", tol=1e-12)
+    J = np.array([[1.0, -off], [0.0, 1.0]])
+    b_ref, cov_ref = J @ ref.params, J @ ref.cov_params() @ J.T
+    se_ref = np.sqrt(np.diag(cov_ref))
+    assert res.converged and not caught
+    # the raw-scale likelihood rounds at ~1e-10 (b0 ~ -8e4 cancels b1 x ~ 8e4): 1e-3 SE is ample
+    assert np.all(np.abs(res.params - b_ref) < 1e-3 * se_ref)
+    np.testing.assert_allclose(res.bse, se_ref, rtol=1e-3)
+
+
+def test_flat_ridge_is_still_refused():
+    """An unidentified pair (only a + b enters): a ridge, whatever the rounding of the Hessian's weak
+    eigenvalue; it must stay converged=False."""
+    x = np.random.default_rng(1).normal(size=50)
+    with pytest.warns(RuntimeWarning, match="not positive definite|ridge|not identified"):
+        res = fit(lambda t: 0.5 * np.sum((x - t[0] - t[1]) ** 2), [0.1, 0.2])
+    assert not res.converged
