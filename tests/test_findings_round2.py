@@ -154,3 +154,34 @@ def test_flat_ridge_is_still_refused():
     with pytest.warns(RuntimeWarning, match="not positive definite|ridge|not identified"):
         res = fit(lambda t: 0.5 * np.sum((x - t[0] - t[1]) ** 2), [0.1, 0.2])
     assert not res.converged
+
+
+# A6: int64 data above 2**53 are not rounded silently
+
+
+def test_gaussian_mle_int64_timestamps_refused_with_offset_advice():
+    """FINDINGS2 A6: ns time stamps (int64, ~1.7e18). Before: sigma2 = 180224 (the exact MLE is
+    112500, from the integer differences). Now a DataError suggesting x - x.min(), which then gives the
+    exact answer (oracle: integer arithmetic, var of 0, 300, 600, 900 = 112500)."""
+    t0 = 1_700_000_000_000_000_000
+    x = np.array([t0, t0 + 300, t0 + 600, t0 + 900], dtype=np.int64)
+    with pytest.raises(ml.DataError, match=r"2\*\*53.*x - x\.min\(\)"):
+        ml.gaussian_mle(x)
+    with pytest.raises(ml.DataError, match=r"2\*\*53"):
+        ml.gaussian_loglik(x, 0.0, 1.0)
+    d = x - x.min()
+    mu, s2 = ml.gaussian_mle(d)
+    assert mu == 450.0 and s2 == 112500.0  # exact: sum((d - 450)^2) / 4 = (450^2 + 150^2) / 2
+
+
+def test_distinct_int64_values_not_called_all_equal():
+    """2**62, 2**62 + 2, 2**62 + 4 are distinct; float64 rounds them all to 2**62 (spacing 1024)."""
+    with pytest.raises(ml.DataError, match="cannot represent exactly"):
+        ml.gaussian_mle(np.array([2**62, 2**62 + 2, 2**62 + 4], dtype=np.int64))
+
+
+def test_exactly_representable_large_integers_still_accepted():
+    """Integers beyond 2**53 that float64 holds exactly (powers of 2, -2**63) convert without loss."""
+    mu, s2 = ml.gaussian_mle(np.array([2**60, 2**61], dtype=np.int64))
+    assert mu == 1.5 * 2.0**60 and s2 == 0.25 * 2.0**120
+    assert ml.gaussian_mle(np.array([-(2**63), 0]))[0] == -(2.0**62)
