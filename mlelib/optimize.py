@@ -80,7 +80,42 @@ def _check_options(options, method):
             f"options has key(s) {', '.join(repr(u) for u in unknown)} that method {method!r} does not know "
             f"(scipy would ignore them silently); valid: {', '.join(sorted(valid))}"
         )
+    for key, value in options.items():
+        _check_option_value(key, value, method)
     return dict(options)
+
+
+_INT_OPTIONS = {"maxiter", "maxfev", "maxfun", "maxcor", "maxls"}
+_POSITIVE_OPTIONS = {"gtol", "ftol", "xtol", "xatol", "fatol", "eps", "xrtol", "finite_diff_rel_step", "norm"}
+_UNIT_OPTIONS = {"c1", "c2"}
+_BOOL_OPTIONS = {"disp", "return_all", "adaptive"}
+
+
+def _check_option_value(key, value, method):
+    """A clear error for an option value of the wrong type (scipy's own is a bare TypeError deep inside)."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    where = f"options[{key!r}] (method {method!r})"
+    if key in _INT_OPTIONS:
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0):
+            raise ValueError(f"{where} must be a positive integer; got {_show(value)}")
+    elif key in _POSITIVE_OPTIONS and not (key == "finite_diff_rel_step" and value is None):
+        if not (number and value > 0 and not np.isnan(value)):
+            raise ValueError(f"{where} must be a positive number; got {_show(value)}")
+    elif key in _UNIT_OPTIONS:
+        if not (number and 0 < value < 1):
+            raise ValueError(f"{where} must be a number in (0, 1); got {_show(value)}")
+    elif key in _BOOL_OPTIONS:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{where} must be True or False; got {_show(value)}")
+    elif key == "iprint":
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)):
+            raise ValueError(f"{where} must be an integer; got {_show(value)}")
+    elif key == "workers":
+        raise ValueError(
+            f"{where} is not supported by fit: the negative log-likelihood is wrapped in a local function "
+            "(transforms, checks) that cannot be sent to worker processes; leave it out (or pass an analytic "
+            "grad, which makes finite differences, the only use of workers, unnecessary)"
+        )
 
 
 def _expit_derivative(eta):
@@ -648,7 +683,8 @@ def fit(
         `negloglik` (or `grad`) is not finite there or returns complex (or non-numeric) values; if `transform` is unknown or has the wrong length.
     ValueError
         If `method` is not supported, `options` has a key the method does not know (scipy would
-        ignore it silently; the message lists the valid ones), random starts are requested without
+        ignore it silently; the message lists the valid ones) or a value of the wrong type (e.g.
+        ``{"maxiter": "10"}``; ``workers`` is not supported), random starts are requested without
         `rng`, `nobs` or
         `n_starts` is not a positive integer, or `tol` or `spread` is not a positive number.
 

@@ -185,3 +185,31 @@ def test_exactly_representable_large_integers_still_accepted():
     mu, s2 = ml.gaussian_mle(np.array([2**60, 2**61], dtype=np.int64))
     assert mu == 1.5 * 2.0**60 and s2 == 0.25 * 2.0**120
     assert ml.gaussian_mle(np.array([-(2**63), 0]))[0] == -(2.0**62)
+
+
+# C3: option values of the wrong type get a clear error naming the option
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"maxiter": "10"}, r"options\['maxiter'\].*positive integer.*'10'"),
+        ({"maxiter": 2.5}, r"options\['maxiter'\].*positive integer"),
+        ({"gtol": -1e-8}, r"options\['gtol'\].*positive number"),
+        ({"gtol": "1e-8"}, r"options\['gtol'\].*positive number"),
+        ({"disp": "yes"}, r"options\['disp'\].*True or False"),
+        ({"workers": 2}, r"options\['workers'\].*not supported"),
+    ],
+)
+def test_fit_option_values_are_validated(options, match):
+    """FINDINGS2 C3: before, bare scipy TypeError ('<' not supported ...) or an AttributeError
+    (cannot pickle local object) from deep inside scipy."""
+    with pytest.raises(ValueError, match=match):
+        fit(lambda t: (t[0] - 1.0) ** 2, [0.0], options=options)
+
+
+def test_valid_option_values_still_work():
+    res = fit(lambda t: 0.5 * (t[0] - 1.0) ** 2, [0.0], options={"maxiter": 200, "gtol": 1e-9, "disp": False})
+    assert res.converged and res.params[0] == pytest.approx(1.0, abs=1e-6)
+    res = fit(lambda t: 0.5 * (t[0] - 1.0) ** 2, [0.0], method="Nelder-Mead", options={"xatol": 1e-10, "maxfev": np.int64(5000)})
+    assert res.converged
