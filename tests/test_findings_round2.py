@@ -213,3 +213,39 @@ def test_valid_option_values_still_work():
     assert res.converged and res.params[0] == pytest.approx(1.0, abs=1e-6)
     res = fit(lambda t: 0.5 * (t[0] - 1.0) ** 2, [0.0], method="Nelder-Mead", options={"xatol": 1e-10, "maxfev": np.int64(5000)})
     assert res.converged
+
+
+# C1 (round-1 A3 residue): score intervals for n near the float64 limit
+
+
+def _mp_score_limits(k, n, alpha, kind):
+    """The closed forms in 60-digit arithmetic (mpmath): Poisson xbar + z^2/(2n) +- z sqrt(xbar/n +
+    z^2/(4n^2)); Wilson (p + z^2/(2n) +- z sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 60
+    z = mpmath.mpf(stats.norm.isf(alpha / 2))  # the same z as the library (float64 quantile)
+    k, n = mpmath.mpf(k), mpmath.mpf(n)
+    if kind == "poisson":
+        xbar = k / n
+        c, h = xbar + z**2 / (2 * n), z * mpmath.sqrt(xbar / n + z**2 / (4 * n**2))
+        return float(c - h), float(c + h)
+    p = k / n
+    d = 1 + z**2 / n
+    c, h = (p + z**2 / (2 * n)) / d, z / d * mpmath.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return float(c - h), float(c + h)
+
+
+@pytest.mark.parametrize("k", [0, 3, 1000])
+@pytest.mark.parametrize("n", [1e308, 1.7e308, 1e300, 5000.0])
+def test_score_intervals_near_float64_max_match_mpmath(k, n):
+    """FINDINGS2 C1: poisson_score_interval(0, 1e308) gave [nan, 0] (2 n overflowed); (3, 1e308) and
+    wilson_interval(3, 1e308) were 30 % off. Limits of ~1e-308 are subnormal-adjacent, hence atol 1e-322."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings either
+        pois = ml.poisson_score_interval(k, n)
+        wil = ml.wilson_interval(k, n)
+    for got, kind in ((pois, "poisson"), (wil, "wilson")):
+        lo, hi = _mp_score_limits(k, n, 0.05, kind)
+        if k == 0:
+            lo = 0.0  # exactly, by the closed form (c = h when k = 0)
+        np.testing.assert_allclose(got, [lo, hi], rtol=1e-13, atol=1e-322, err_msg=kind)
