@@ -320,26 +320,44 @@ def _value_noise(F, eta, f0):
     return noise
 
 
-def _second_differences(F, eta, f0, u, fractions, noise=0.0):
+def _second_differences(F, eta, f0, u, fractions, noise=0.0, H=None, g=None):
     """[F(eta + t u) + F(eta - t u) - 2 F(eta)] / t^2 for each t, and whether rounding leaves it meaningful
-    (its rounding, eps |F| or the measured `noise` of a second difference, below about 1e-3 of it)."""
+    (its rounding, eps |F| or the measured `noise` of a second difference, below about 1e-3 of it).
+
+    With `H` (for which u'Hu = 1) and the gradient `g`, the rounding of the points eta +- t u themselves
+    is accounted for exactly: with the displacements actually made, s+ = (eta + t u) - eta and
+    s- = eta - (eta - t u) (exact in floating point), the ratio is
+    [F(eta + s+) + F(eta - s-) - 2 F(eta) - g'(s+ - s-)] / [(s+'H s+ + s-'H s-)/2], exactly 1 for a
+    quadratic F, so displacements of a few ulps of eta suffice (a location 1e12 times its standard error).
+    """
     ratios = np.full(len(fractions), np.nan)
     resolved = np.zeros(len(fractions), dtype=bool)
+    exact = H is not None and g is not None and np.all(np.isfinite(g))
     for b, t in enumerate(fractions):
         step = t * u
-        # the displacement must be resolved by eta's own rounding, and the change of F by F's
-        moved = np.abs(step) > 1e6 * np.finfo(float).eps * np.abs(eta)
+        # the displacement must be resolved by eta's own rounding (eta + step is rounded to eps |eta|):
+        # to 1e-3 unless the actual displacements are used, and the change of F by F's rounding
+        moved = np.abs(step) > (16 if exact else 1e3) * np.finfo(float).eps * np.abs(eta)
         if not np.all(moved | (step == 0)):
             continue
-        fp, fm = F(eta + step), F(eta - step)
+        plus, minus = eta + step, eta - step
+        fp, fm = F(plus), F(minus)
         if not (np.isfinite(fp) and np.isfinite(fm)):
             continue
-        ratios[b] = (fp + fm - 2 * f0) / t**2
-        resolved[b] = t**2 > max(1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm)), 1e3 * noise)
+        if exact:
+            sp, sm = plus - eta, eta - minus
+            pred = 0.5 * float(sp @ H @ sp + sm @ H @ sm)
+            lin = float(g @ (sp - sm))
+        else:
+            pred, lin = t**2, 0.0
+        if not pred > 0:
+            continue
+        ratios[b] = (fp + fm - 2 * f0 - lin) / pred
+        resolved[b] = pred > max(1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm)), 1e3 * noise)
     return ratios, resolved
 
 
-def _curvature_ratios(F, eta, H, fractions, directions=None):
+def _curvature_ratios(F, eta, H, fractions, directions=None, g=None):
     """Second differences of F along the principal directions of H, relative to H's prediction.
 
     For each direction u of the equilibrated H, scaled so that u'Hu = 1 (one standard error), and each
@@ -347,7 +365,8 @@ def _curvature_ratios(F, eta, H, fractions, directions=None):
     function that is twice differentiable at eta (the linear term cancels, so a gradient that has not
     quite vanished does not matter). Returns ``(ratios, resolved)``, both of shape (directions,
     fractions); `resolved` is False where the rounding of F's value (or of eta + t u) could move the ratio
-    by more than about 1e-4, and such entries say nothing.
+    by more than about 1e-3, and such entries say nothing. With the gradient `g`, the rounding of
+    eta +- t u is accounted for exactly (see :func:`_second_differences`).
     """
     f0 = F(eta)
     d = np.sqrt(np.diag(H))
@@ -360,7 +379,7 @@ def _curvature_ratios(F, eta, H, fractions, directions=None):
         if not lam[j] > 0:
             continue
         u = U[:, j] / d / np.sqrt(lam[j])
-        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions, noise)
+        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions, noise, H, g)
     return ratios, resolved
 
 
@@ -377,11 +396,11 @@ def _kink_trend(r):
     return last > _TREND_MIN and last >= 0.6 * prev
 
 
-def _smoothness_problem(F, eta, H):
+def _smoothness_problem(F, eta, H, g=None):
     """A message if F is not (or cannot be shown to be) smooth at eta, else None."""
     lo, hi = _SMOOTH_BAND
     fr = np.array(_SMOOTH_FRACTIONS)
-    ratios, resolved = _curvature_ratios(F, eta, H, _SMOOTH_FRACTIONS)
+    ratios, resolved = _curvature_ratios(F, eta, H, _SMOOTH_FRACTIONS, g=g)
     for a in range(ratios.shape[0]):
         idx = np.flatnonzero(resolved[a])
         if idx.size:
@@ -403,7 +422,7 @@ def _smoothness_problem(F, eta, H):
             )
         # no step of 1/8 standard error or less is resolved (|eta| or |F| too large relative to a standard
         # error): check over coarser steps, where a smooth maximum is close to quadratic
-        coarse, ok = _curvature_ratios(F, eta, H, _COARSE_FRACTIONS, [a])
+        coarse, ok = _curvature_ratios(F, eta, H, _COARSE_FRACTIONS, [a], g=g)
         cidx = np.flatnonzero(ok[0])
         if cidx.size and lo <= coarse[0, cidx[-1]] <= hi:
             continue
@@ -553,7 +572,7 @@ def _diagnose(F, dF, eta, tol, tr):
     if not problems:
         # a kink (sum |x_i - theta|) passes the checks above with an artefact Hessian (it grows like 1/h
         # with the step h): compare F's curvature over shrinking fractions of a standard error with H's
-        message = _smoothness_problem(F, eta, H)
+        message = _smoothness_problem(F, eta, H, g)
         if message is not None:
             problems.append(message)
             return g, H, eig, np.nan, problems

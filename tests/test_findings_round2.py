@@ -249,3 +249,19 @@ def test_score_intervals_near_float64_max_match_mpmath(k, n):
         if k == 0:
             lo = 0.0  # exactly, by the closed form (c = h when k = 0)
         np.testing.assert_allclose(got, [lo, hi], rtol=1e-13, atol=1e-322, err_msg=kind)
+
+
+@pytest.mark.parametrize("loc", [1e9, 1e11, 1e12])
+def test_smooth_gaussian_at_large_location_still_converges(loc):
+    """The kink check must not call a smooth maximum unverifiable because eta is large: the rounding of
+    eta +- t u is accounted for. Oracle: the closed-form MLE (mean, var) and SEs sqrt(var/n) and
+    var sqrt(2/n) (log scale: sqrt(2/n))."""
+    n = 100
+    x = np.random.default_rng(5).normal(loc, 1.0, size=n)
+    nll = lambda t: 0.5 * np.sum((x - t[0]) ** 2 / t[1]) + 0.5 * n * np.log(t[1])  # noqa: E731
+    res, caught = _quiet(fit, nll, [loc + 0.5, 2.0], transform=[None, "log"])
+    d = x - x.mean()
+    var = np.mean(d**2)
+    assert res.converged and not caught
+    assert abs(res.params[0] - x.mean()) < 0.01 * np.sqrt(var / n)
+    np.testing.assert_allclose(res.bse, [np.sqrt(var / n), var * np.sqrt(2 / n)], rtol=1e-3)
