@@ -320,19 +320,22 @@ def _value_noise(F, eta, f0):
     return noise
 
 
-def _second_differences(F, eta, f0, u, fractions, noise=0.0, H=None, g=None):
+def _second_differences(F, eta, f0, u, fractions, noise=0.0, basis=None, g=None):
     """[F(eta + t u) + F(eta - t u) - 2 F(eta)] / t^2 for each t, and whether rounding leaves it meaningful
     (its rounding, eps |F| or the measured `noise` of a second difference, below about 1e-3 of it).
 
-    With `H` (for which u'Hu = 1) and the gradient `g`, the rounding of the points eta +- t u themselves
-    is accounted for exactly: with the displacements actually made, s+ = (eta + t u) - eta and
+    With ``basis = (d, lam, U)``, the equilibration and eigen-decomposition H / dd' = U diag(lam) U'
+    (for which u'Hu = 1), and the gradient `g`, the rounding of the points eta +- t u themselves is
+    accounted for exactly: with the displacements actually made, s+ = (eta + t u) - eta and
     s- = eta - (eta - t u) (exact in floating point), the ratio is
     [F(eta + s+) + F(eta - s-) - 2 F(eta) - g'(s+ - s-)] / [(s+'H s+ + s-'H s-)/2], exactly 1 for a
     quadratic F, so displacements of a few ulps of eta suffice (a location 1e12 times its standard error).
+    The quadratic forms are summed in the eigenbasis (sum lam_k w_k^2, w = U'(d s)), which a condition
+    number of 1e16 does not spoil.
     """
     ratios = np.full(len(fractions), np.nan)
     resolved = np.zeros(len(fractions), dtype=bool)
-    exact = H is not None and g is not None and np.all(np.isfinite(g))
+    exact = basis is not None and g is not None and np.all(np.isfinite(g))
     for b, t in enumerate(fractions):
         step = t * u
         # the displacement must be resolved by eta's own rounding (eta + step is rounded to eps |eta|):
@@ -346,14 +349,17 @@ def _second_differences(F, eta, f0, u, fractions, noise=0.0, H=None, g=None):
             continue
         if exact:
             sp, sm = plus - eta, eta - minus
-            pred = 0.5 * float(sp @ H @ sp + sm @ H @ sm)
+            d, lam, U = basis
+            wp, wm = U.T @ (d * sp), U.T @ (d * sm)
+            pred = 0.5 * float(lam @ (wp**2 + wm**2))
             lin = float(g @ (sp - sm))
         else:
             pred, lin = t**2, 0.0
         if not pred > 0:
             continue
         ratios[b] = (fp + fm - 2 * f0 - lin) / pred
-        resolved[b] = pred > max(1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm)), 1e3 * noise)
+        # rounding of the three values (about 4 eps |F|) or the measured noise: below 1e-3 of the change
+        resolved[b] = pred > 1e3 * max(4 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm)), noise)
     return ratios, resolved
 
 
@@ -379,7 +385,7 @@ def _curvature_ratios(F, eta, H, fractions, directions=None, g=None):
         if not lam[j] > 0:
             continue
         u = U[:, j] / d / np.sqrt(lam[j])
-        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions, noise, H, g)
+        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions, noise, (d, lam, U), g)
     return ratios, resolved
 
 
