@@ -99,7 +99,11 @@ def _check_option_value(key, value, method):
         if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0):
             raise ValueError(f"{where} must be a positive integer; got {_show(value)}")
     elif key in _POSITIVE_OPTIONS and not (key == "finite_diff_rel_step" and value is None):
-        if not (number and value > 0 and not np.isnan(value)):
+        if key in ("eps", "finite_diff_rel_step") and isinstance(value, (list, tuple, np.ndarray)):
+            arr = np.asarray(value)  # one step per parameter is allowed for these
+            if not (arr.dtype.kind in "iuf" and arr.ndim == 1 and np.all(arr > 0)):
+                raise ValueError(f"{where} must be a positive number or a 1-D array of them; got {_show(value)}")
+        elif not (number and value > 0 and not np.isnan(value)):
             raise ValueError(f"{where} must be a positive number; got {_show(value)}")
     elif key in _UNIT_OPTIONS:
         if not (number and 0 < value < 1):
