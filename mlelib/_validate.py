@@ -26,7 +26,8 @@ def to_float(x, name="x"):
     """`x` as a float64 ndarray (any shape), before any arithmetic; :class:`DataError` if it is not real numbers.
 
     bool and integer arrays (and numpy float16/float32, torch tensors of any real dtype) are converted
-    to float64 first. Complex input is refused (its imaginary part would be dropped silently), as are
+    to float64 first; a fixed-width integer array (int64 time stamps) with an entry above 2**53 that
+    float64 cannot hold exactly is refused (its differences would be rounded silently). Complex input is refused (its imaginary part would be dropped silently), as are
     strings, dates, ``None`` and ragged nested lists.
     """
     if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):
@@ -70,7 +71,7 @@ def to_float(x, name="x"):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            return np.array(arr if kind != "O" else x, dtype=np.float64)
+            out = np.array(arr if kind != "O" else x, dtype=np.float64)
     except OverflowError:
         big = [v for v in arr.ravel() if isinstance(v, int) and abs(v) > 2**1023]
         what = f"an integer with {len(str(abs(big[0])))} digits" if big else "a number"
@@ -80,6 +81,35 @@ def to_float(x, name="x"):
         ) from None
     except (TypeError, ValueError, np.exceptions.ComplexWarning) as exc:
         raise DataError(f"{name} must be numeric (an array of real numbers); could not convert {_show(x)} ({exc})") from None
+    if kind in "iu":  # fixed-width integers (int64 time stamps, ids): their differences are the data
+        _check_exact_integers(arr, out, name)
+    return out
+
+
+def _check_exact_integers(arr, out, name):
+    """DataError if an entry of the fixed-width integer array `arr` changed in its conversion `out` to
+    float64 (possible only for |value| > 2**53). Python ints (object arrays) are exempt: 10**300 as a
+    count means the real number, and its relative rounding is eps."""
+    limit = 2**53
+    big = (arr > limit) | ((arr < -limit) if arr.dtype.kind == "i" else False)
+    if not np.any(big):
+        return
+    vals, fl = arr[big], out[big]
+    # float64 values at or beyond 2**63 (2**64 unsigned) cannot be cast back; they are inexact anyway
+    inside = (fl >= -(2.0**63)) & (fl < 2.0**63) if arr.dtype.kind == "i" else fl < 2.0**64
+    back = np.zeros(vals.shape, dtype=arr.dtype)
+    back[inside] = fl[inside].astype(arr.dtype)
+    bad = ~inside | (back != vals)
+    lossy = np.flatnonzero(big.ravel())[bad.ravel()].tolist()
+    if lossy:
+        v = int(arr.ravel()[lossy[0]])
+        raise DataError(
+            f"{name} contains {len(lossy)} integer(s) above 2**53 (about 9.0e15) in magnitude that float64 "
+            f"cannot represent exactly, e.g. {v} (it would become {int(out.ravel()[lossy[0]])}): float64 no "
+            "longer represents every integer there, so differences between such values would be rounded "
+            f"silently. Subtract an offset in integer arithmetic first, e.g. {name} - {name}.min() (a location "
+            "estimate then shifts by that offset; a variance does not change)"
+        )
 
 
 def as_sample(x, name="x"):

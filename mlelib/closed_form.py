@@ -56,7 +56,8 @@ def gaussian_mle(x):
     ------
     DataError
         If `x` is empty, not 1-D, complex, contains NaN/inf, or its variance is outside the
-        float64 range.
+        float64 range; or if `x` is an integer array (e.g. int64 time stamps in ns) with values
+        above 2**53 that float64 cannot hold exactly (pass ``x - x.min()``).
     NoFiniteMLEError
         If all observations are equal (including *n* = 1): the likelihood then grows
         without bound as :math:`\sigma^2 \to 0`, so no MLE with :math:`\sigma^2 > 0` exists.

@@ -665,14 +665,19 @@ def wilson_interval(k, n, alpha=0.05):
     z = _z(alpha)
     k = _counts(k, "k")
     n = _trials(n, k)
-    p_hat = k / n
-    denom = 1 + z**2 / n
-    centre = (p_hat + z**2 / (2 * n)) / denom
-    # z / sqrt(n) * sqrt(p(1-p) + z^2/(4n)): no n**2, which overflows for n > 1e154
-    half = z / (denom * np.sqrt(n)) * np.sqrt(p_hat * (1 - p_hat) + z**2 / (4 * n))
+    # everything multiplied by n (no n**2, 2 n or 4 n, which overflow for n near 1e308):
+    # centre = (k + z^2/2) / (n + z^2), half = z sqrt(k (n - k)/n + z^2/4) / (n + z^2)
+    with np.errstate(over="ignore"):
+        n_z = n + z**2
+    c = k + z**2 / 2
+    h = z * np.sqrt(k * ((n - k) / n) + z**2 / 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # (c - h)(c + h) = k^2 (n + z^2)/n: the lower limit k^2 / (n (c + h)) without cancellation
+        lo = k * (k / (c + h)) / n
+        hi = np.where(np.isfinite(n_z), c / n_z + h / n_z, c / n + h / n)
     # k = 0 and k = n put a limit exactly on 0 or 1; set it so rounding cannot move it inside
-    lo = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
-    hi = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    lo = np.where(k == 0, 0.0, np.clip(lo, 0.0, 1.0))
+    hi = np.where(k == n, 1.0, np.clip(hi, 0.0, 1.0))
     return _interval(lo, hi)
 
 
@@ -720,13 +725,12 @@ def poisson_score_interval(total, n, alpha=0.05):
     total = _counts(total, "total")
     n = _trials(n, None)
     _check_broadcast(total, "total", n, "n")
-    xbar = total / n
-    centre = xbar + z**2 / (2 * n)
-    # z / sqrt(n) * sqrt(xbar + z^2/(4n)): no n**2, which overflows for n > 1e154
-    half = z / np.sqrt(n) * np.sqrt(xbar + z**2 / (4 * n))
+    # everything multiplied by n (no n**2, 2 n or 4 n, which overflow for n near 1e308):
+    # n (centre + half) = total + z^2/2 + z sqrt(total + z^2/4)
+    upper_n = total + z**2 / 2 + z * np.sqrt(total + z**2 / 4)
     # lower limit = (centre^2 - half^2) / (centre + half) = xbar^2 / (centre + half), without cancellation
-    lo = xbar * (xbar / (centre + half))
-    return _interval(lo, centre + half)
+    lo = total * (total / upper_n) / n
+    return _interval(lo, upper_n / n)
 
 
 # ----------------------------------------------------------------------------- vectorised LR intervals

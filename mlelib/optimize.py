@@ -80,7 +80,46 @@ def _check_options(options, method):
             f"options has key(s) {', '.join(repr(u) for u in unknown)} that method {method!r} does not know "
             f"(scipy would ignore them silently); valid: {', '.join(sorted(valid))}"
         )
+    for key, value in options.items():
+        _check_option_value(key, value, method)
     return dict(options)
+
+
+_INT_OPTIONS = {"maxiter", "maxfev", "maxfun", "maxcor", "maxls"}
+_POSITIVE_OPTIONS = {"gtol", "ftol", "xtol", "xatol", "fatol", "eps", "xrtol", "finite_diff_rel_step", "norm"}
+_UNIT_OPTIONS = {"c1", "c2"}
+_BOOL_OPTIONS = {"disp", "return_all", "adaptive"}
+
+
+def _check_option_value(key, value, method):
+    """A clear error for an option value of the wrong type (scipy's own is a bare TypeError deep inside)."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    where = f"options[{key!r}] (method {method!r})"
+    if key in _INT_OPTIONS:
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0):
+            raise ValueError(f"{where} must be a positive integer; got {_show(value)}")
+    elif key in _POSITIVE_OPTIONS and not (key == "finite_diff_rel_step" and value is None):
+        if key in ("eps", "finite_diff_rel_step") and isinstance(value, (list, tuple, np.ndarray)):
+            arr = np.asarray(value)  # one step per parameter is allowed for these
+            if not (arr.dtype.kind in "iuf" and arr.ndim == 1 and np.all(arr > 0)):
+                raise ValueError(f"{where} must be a positive number or a 1-D array of them; got {_show(value)}")
+        elif not (number and value > 0 and not np.isnan(value)):
+            raise ValueError(f"{where} must be a positive number; got {_show(value)}")
+    elif key in _UNIT_OPTIONS:
+        if not (number and 0 < value < 1):
+            raise ValueError(f"{where} must be a number in (0, 1); got {_show(value)}")
+    elif key in _BOOL_OPTIONS:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{where} must be True or False; got {_show(value)}")
+    elif key == "iprint":
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool)):
+            raise ValueError(f"{where} must be an integer; got {_show(value)}")
+    elif key == "workers":
+        raise ValueError(
+            f"{where} is not supported by fit: the negative log-likelihood is wrapped in a local function "
+            "(transforms, checks) that cannot be sent to worker processes; leave it out (or pass an analytic "
+            "grad, which makes finite differences, the only use of workers, unnecessary)"
+        )
 
 
 def _expit_derivative(eta):
@@ -261,10 +300,74 @@ def _one_se_probe(F, eta, H):
 
 
 _SMOOTH_BAND = (0.5, 2.0)  # curvature over a fraction t of a standard error, relative to H's, must lie here
-_SMOOTH_FRACTIONS = (1 / 8, 1 / 64, 1 / 512, 1 / 4096)
+# 1/8 down to 1/32768 of a standard error in steps of sqrt(8): a kink's ratio grows like 1/t along it
+_SMOOTH_FRACTIONS = tuple(0.125 * 8.0 ** (-k / 2) for k in range(9))
+# tried only where none of the above is resolved (eta or F too large for such small steps)
+_COARSE_FRACTIONS = (1.0, 0.5, 0.25)
+_TREND_MIN = 0.02  # a change of the ratio between neighbouring steps below this is rounding, not a trend
 
 
-def _curvature_ratios(F, eta, H, fractions, directions=None):
+_SIGNS = np.array([[1, 1, -1, 1, -1, -1, 1, -1], [1, -1, 1, 1, -1, 1, -1, -1], [1, -1, -1, -1, 1, 1, 1, -1]])
+
+
+def _value_noise(F, eta, f0):
+    """The rounding noise of a second difference of F at eta, measured: F's value is rounded not only
+    to eps |F| but also inside F (a sum of terms b0 + b1 x with b0 ~ -b1 x cancels, offset covariates),
+    which eps |F| does not see. Symmetric second differences over 8 ulps of eta (whose true value is
+    negligible) show it."""
+    noise = 0.0
+    for signs in _SIGNS:
+        delta = 8 * np.finfo(float).eps * np.abs(eta) * np.resize(signs, eta.size)
+        fp, fm = F(eta + delta), F(eta - delta)
+        if np.isfinite(fp) and np.isfinite(fm):
+            noise = max(noise, abs(fp + fm - 2 * f0))
+    return noise
+
+
+def _second_differences(F, eta, f0, u, fractions, noise=0.0, basis=None, g=None):
+    """[F(eta + t u) + F(eta - t u) - 2 F(eta)] / t^2 for each t, and whether rounding leaves it meaningful
+    (its rounding, eps |F| or the measured `noise` of a second difference, below about 1e-3 of it).
+
+    With ``basis = (d, lam, U)``, the equilibration and eigen-decomposition H / dd' = U diag(lam) U'
+    (for which u'Hu = 1), and the gradient `g`, the rounding of the points eta +- t u themselves is
+    accounted for exactly: with the displacements actually made, s+ = (eta + t u) - eta and
+    s- = eta - (eta - t u) (exact in floating point), the ratio is
+    [F(eta + s+) + F(eta - s-) - 2 F(eta) - g'(s+ - s-)] / [(s+'H s+ + s-'H s-)/2], exactly 1 for a
+    quadratic F, so displacements of a few ulps of eta suffice (a location 1e12 times its standard error).
+    The quadratic forms are summed in the eigenbasis (sum lam_k w_k^2, w = U'(d s)), which a condition
+    number of 1e16 does not spoil.
+    """
+    ratios = np.full(len(fractions), np.nan)
+    resolved = np.zeros(len(fractions), dtype=bool)
+    exact = basis is not None and g is not None and np.all(np.isfinite(g))
+    for b, t in enumerate(fractions):
+        step = t * u
+        # the displacement must be resolved by eta's own rounding (eta + step is rounded to eps |eta|):
+        # to 1e-3 unless the actual displacements are used, and the change of F by F's rounding
+        moved = np.abs(step) > (16 if exact else 1e3) * np.finfo(float).eps * np.abs(eta)
+        if not np.all(moved | (step == 0)):
+            continue
+        plus, minus = eta + step, eta - step
+        fp, fm = F(plus), F(minus)
+        if not (np.isfinite(fp) and np.isfinite(fm)):
+            continue
+        if exact:
+            sp, sm = plus - eta, eta - minus
+            d, lam, U = basis
+            wp, wm = U.T @ (d * sp), U.T @ (d * sm)
+            pred = 0.5 * float(lam @ (wp**2 + wm**2))
+            lin = float(g @ (sp - sm))
+        else:
+            pred, lin = t**2, 0.0
+        if not pred > 0:
+            continue
+        ratios[b] = (fp + fm - 2 * f0 - lin) / pred
+        # rounding of the three values (about 4 eps |F|) or the measured noise: below 1e-3 of the change
+        resolved[b] = pred > 1e3 * max(4 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm)), noise)
+    return ratios, resolved
+
+
+def _curvature_ratios(F, eta, H, fractions, directions=None, g=None):
     """Second differences of F along the principal directions of H, relative to H's prediction.
 
     For each direction u of the equilibrated H, scaled so that u'Hu = 1 (one standard error), and each
@@ -272,7 +375,8 @@ def _curvature_ratios(F, eta, H, fractions, directions=None):
     function that is twice differentiable at eta (the linear term cancels, so a gradient that has not
     quite vanished does not matter). Returns ``(ratios, resolved)``, both of shape (directions,
     fractions); `resolved` is False where the rounding of F's value (or of eta + t u) could move the ratio
-    by more than about 1e-4, and such entries say nothing.
+    by more than about 1e-3, and such entries say nothing. With the gradient `g`, the rounding of
+    eta +- t u is accounted for exactly (see :func:`_second_differences`).
     """
     f0 = F(eta)
     d = np.sqrt(np.diag(H))
@@ -280,22 +384,72 @@ def _curvature_ratios(F, eta, H, fractions, directions=None):
     js = range(lam.size) if directions is None else directions
     ratios = np.full((len(js), len(fractions)), np.nan)
     resolved = np.zeros(ratios.shape, dtype=bool)
+    noise = _value_noise(F, eta, f0)
     for a, j in enumerate(js):
         if not lam[j] > 0:
             continue
         u = U[:, j] / d / np.sqrt(lam[j])
-        for b, t in enumerate(fractions):
-            step = t * u
-            # the displacement must be resolved by eta's own rounding, and the change of F by F's
-            moved = np.abs(step) > 1e6 * np.finfo(float).eps * np.abs(eta)
-            if not np.all(moved | (step == 0)):
-                continue
-            fp, fm = F(eta + step), F(eta - step)
-            if not (np.isfinite(fp) and np.isfinite(fm)):
-                continue
-            ratios[a, b] = (fp + fm - 2 * f0) / t**2
-            resolved[a, b] = t**2 > 1e5 * np.finfo(float).eps * max(abs(f0), abs(fp), abs(fm))
+        ratios[a], resolved[a] = _second_differences(F, eta, f0, u, fractions, noise, (d, lam, U), g)
     return ratios, resolved
+
+
+def _kink_trend(r):
+    """For the resolved ratios `r` (steps shrinking by sqrt(8)): is their trend that of a kink?
+
+    A twice-differentiable F gives r(t) = c + a t^2 + ..., so the changes between neighbouring steps
+    shrink by a factor 8 towards small t; a kink gives r proportional to 1/t, whose changes grow by
+    sqrt(8). A material last change that has not shrunk by at least 0.6 of the previous one is a kink.
+    """
+    if r.size < 3:
+        return False
+    last, prev = abs(r[-1] - r[-2]), abs(r[-2] - r[-3])
+    return last > _TREND_MIN and last >= 0.6 * prev
+
+
+def _smoothness_problem(F, eta, H, g=None):
+    """A message if F is not (or cannot be shown to be) smooth at eta, else None."""
+    lo, hi = _SMOOTH_BAND
+    fr = np.array(_SMOOTH_FRACTIONS)
+    ratios, resolved = _curvature_ratios(F, eta, H, _SMOOTH_FRACTIONS, g=g)
+    for a in range(ratios.shape[0]):
+        idx = np.flatnonzero(resolved[a])
+        if idx.size:
+            r = ratios[a, idx]
+            small = r[-1]
+            if lo <= small <= hi and not _kink_trend(r):
+                continue
+            shown = np.array2string(ratios[a], precision=3, max_line_width=10**6)
+            return (
+                f"the negative log-likelihood is not smooth at the estimate: along a principal direction its "
+                f"curvature over +-{fr[idx[-1]]:.3g} standard errors (the smallest step that rounding resolves) "
+                f"is {small:.3g} times the numerical Hessian's, and over the steps "
+                f"{', '.join(f'{t:.3g}' for t in fr)} standard errors it is {shown} (a twice-differentiable "
+                "function gives ratios settling at 1 as the step shrinks; a kink gives ratios growing like "
+                "1/step, a flat top ratios near 0): a kink or a flat top, as for sum |x_i - theta| (a Laplace "
+                "location); the Hessian, its standard errors and the Newton-decrement test do not apply there "
+                "(the estimate may still maximise the likelihood: check it another way, e.g. a closed form or "
+                "a profile of the log-likelihood)"
+            )
+        # no step of 1/8 standard error or less is resolved (|eta| or |F| too large relative to a standard
+        # error): check over coarser steps, where a smooth maximum is close to quadratic
+        coarse, ok = _curvature_ratios(F, eta, H, _COARSE_FRACTIONS, [a], g=g)
+        cidx = np.flatnonzero(ok[0])
+        if cidx.size and lo <= coarse[0, cidx[-1]] <= hi:
+            continue
+        found = (
+            f"over +-{_COARSE_FRACTIONS[cidx[-1]]:.3g} standard errors the curvature is {coarse[0, cidx[-1]]:.3g} "
+            "times the Hessian's"
+            if cidx.size else "no step is resolved at all"
+        )
+        return (
+            "smoothness of the negative log-likelihood at the estimate could not be verified: along a principal "
+            f"direction every step of {_SMOOTH_FRACTIONS[-1]:.3g} ... {_SMOOTH_FRACTIONS[0]:.3g} standard errors "
+            "is below the rounding resolution of the parameters or of the function's value (parameters large "
+            f"compared with their standard errors, e.g. a location 1e11 times its scale), and {found}; the "
+            "Hessian may be an artefact of its step (as at a kink), so its standard errors cannot be trusted: "
+            "centre or rescale the parameters (subtract a typical value) and fit again"
+        )
+    return None
 
 
 def _flat_direction(F, eta, H):
@@ -319,6 +473,44 @@ def _flat_direction(F, eta, H):
     return None
 
 
+def _weak_curvatures(F, eta, H):
+    """H with its weak equilibrated eigenvalues (at most 1e-6, possibly slightly negative from rounding)
+    replaced by F's own curvature along those directions, or None if F is not a quadratic maximum there.
+
+    Along the eigenvector v of a weak eigenvalue, the second difference of F at 1/8 and 1/16 of a
+    standard error (for the curvature s assumed, first |lambda|) must agree with s within a factor 2;
+    the extrapolated value (4 r_16 - r_8)/3 * s is the curvature. If it does not agree, the measured
+    curvature becomes s and the measurement is repeated (twice at most); a curvature that is not
+    positive (a flat ridge, a saddle) gives None.
+    """
+    lo, hi = _SMOOTH_BAND
+    D = np.sqrt(np.diag(H))
+    lam, V = np.linalg.eigh(H / np.outer(D, D))
+    f0 = F(eta)
+    noise = _value_noise(F, eta, f0)
+    Hs = H / np.outer(D, D)
+    for j in range(lam.size):
+        if lam[j] > _WEAK:
+            continue
+        v = V[:, j] / D
+        s, c = abs(lam[j]), None
+        for _ in range(3):
+            if not (s > 0 and np.isfinite(s)):
+                break
+            r, resolved = _second_differences(F, eta, f0, v / np.sqrt(s), (1 / 8, 1 / 16), noise)
+            if not np.all(resolved):
+                break
+            measured = s * (4 * r[1] - r[0]) / 3
+            if np.all((r >= lo) & (r <= hi)):
+                c = measured
+                break
+            s = measured
+        if c is None:
+            return None
+        Hs = Hs + (c - lam[j]) * np.outer(V[:, j], V[:, j])
+    return 0.5 * (Hs + Hs.T) * np.outer(D, D)
+
+
 def _diagnose(F, dF, eta, tol, tr):
     """Gradient, Hessian and half the squared Newton decrement on the working scale, plus what is wrong."""
     with warnings.catch_warnings(record=True) as caught:
@@ -333,25 +525,16 @@ def _diagnose(F, dF, eta, tol, tr):
     eig_scaled = np.linalg.eigvalsh(H / np.sqrt(np.outer(d, d))) if np.all(d > 0) else np.array([-np.inf])
     problems = []
     pd = eig_scaled.min() > _PD_RTOL
-    if np.all(d > 0) and eig_scaled.min() > 0 and np.all(np.isfinite(H)) and eig_scaled.min() <= _WEAK:
-        # badly conditioned although positive (a covariate offset by 1e4 makes the intercept and its slope
-        # nearly collinear, condition 1e16): equilibration cannot remove that, and the numerical Hessian's
-        # rounding (1e-10 of its largest eigenvalue) is then a large part of the weak eigenvalues (20% in
-        # that example). Measure the curvature along each weak direction by F itself (a second difference at
-        # 1/8 and 1/16 of a standard error, extrapolated), which also tells a flat ridge from a maximum.
-        D = np.sqrt(d)
-        lam, V = np.linalg.eigh(H / np.outer(D, D))
-        weak = [j for j in range(lam.size) if lam[j] <= _WEAK]
-        ratios, resolved = _curvature_ratios(F, eta, H, (1 / 8, 1 / 16), weak)
-        lo, hi = _SMOOTH_BAND
-        if np.all(resolved) and np.all((ratios >= lo) & (ratios <= hi)):
-            c = (4 * ratios[:, 1] - ratios[:, 0]) / 3  # the curvature along u, relative to u'Hu = 1
-            Hs = H / np.outer(D, D)
-            for cj, j in zip(c, weak):
-                Hs = Hs + (cj - 1) * lam[j] * np.outer(V[:, j], V[:, j])
-            H = 0.5 * (Hs + Hs.T) * np.outer(D, D)
+    if np.all(d > 0) and np.all(np.isfinite(H)) and -_WEAK < eig_scaled.min() <= _WEAK:
+        # badly conditioned (a covariate offset by 1e4 makes the intercept and its slope nearly collinear,
+        # condition 1e16): equilibration cannot remove that, and the numerical Hessian's rounding (1e-10 of
+        # its largest eigenvalue) is then a large part of the weak eigenvalues (20% in that example), or
+        # even makes them slightly negative (offset 1e5). Measure the curvature along each weak direction
+        # by F itself, which also tells a flat ridge from a maximum.
+        fixed = _weak_curvatures(F, eta, H)
+        if fixed is not None:
+            H, pd = fixed, True
             eig = np.linalg.eigvalsh(H)
-            pd = True
     if unresolved:
         problems.append(
             "the numerical derivatives at the estimate are unreliable: the negative log-likelihood's value "
@@ -399,22 +582,9 @@ def _diagnose(F, dF, eta, tol, tr):
     if not problems:
         # a kink (sum |x_i - theta|) passes the checks above with an artefact Hessian (it grows like 1/h
         # with the step h): compare F's curvature over shrinking fractions of a standard error with H's
-        ratios, resolved = _curvature_ratios(F, eta, H, _SMOOTH_FRACTIONS)
-        lo, hi = _SMOOTH_BAND
-        off = resolved & ~((ratios >= lo) & (ratios <= hi))
-        if off.any():
-            worst = np.where(off, np.abs(np.log(np.where(off, np.abs(ratios) + 1e-300, 1.0))), -1.0)
-            j, b = np.unravel_index(np.argmax(worst), worst.shape)
-            problems.append(
-                f"the negative log-likelihood is not smooth at the estimate: over +-{_SMOOTH_FRACTIONS[b]:.3g} "
-                f"standard errors along a principal direction its curvature is {ratios[j, b]:.3g} times the "
-                f"numerical Hessian's (a twice-differentiable function gives 1 as the step shrinks; at steps "
-                f"{', '.join(f'{t:.3g}' for t in _SMOOTH_FRACTIONS)} it gives "
-                f"{np.array2string(ratios[j], precision=3)}): a kink or a flat top, as for sum |x_i - theta| "
-                "(a Laplace location); the Hessian, its standard errors and the Newton-decrement test do not "
-                "apply there (the estimate may still maximise the likelihood: check it another way, e.g. a "
-                "closed form or a profile of the log-likelihood)"
-            )
+        message = _smoothness_problem(F, eta, H, g)
+        if message is not None:
+            problems.append(message)
             return g, H, eig, np.nan, problems
     if not dec <= tol:
         problems.append(
@@ -438,6 +608,11 @@ def _polish(F, dF, eta, tol, maxiter=8):
             d = np.sqrt(np.abs(np.diag(H)))
             if not np.all(d > 0):
                 break
+            if np.all(np.isfinite(H)) and np.linalg.eigvalsh(H / np.outer(d, d)).min() <= _WEAK:
+                # rounding dominates the weak directions (e.g. -1e-7 for a curvature of 1e-10): use F's own
+                H = _weak_curvatures(F, eta, H) if np.all(np.diag(H) > 0) else None
+                if H is None:
+                    break
             Hs = H / np.outer(d, d)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", linalg.LinAlgWarning)
@@ -537,7 +712,8 @@ def fit(
         `negloglik` (or `grad`) is not finite there or returns complex (or non-numeric) values; if `transform` is unknown or has the wrong length.
     ValueError
         If `method` is not supported, `options` has a key the method does not know (scipy would
-        ignore it silently; the message lists the valid ones), random starts are requested without
+        ignore it silently; the message lists the valid ones) or a value of the wrong type (e.g.
+        ``{"maxiter": "10"}``; ``workers`` is not supported), random starts are requested without
         `rng`, `nobs` or
         `n_starts` is not a positive integer, or `tol` or `spread` is not a positive number.
 
@@ -551,9 +727,12 @@ def fit(
         standard error away along some principal direction (where a maximum falls by 0.5: the
         estimate is running off to infinity, like ``fit(lambda t: np.exp(-t[0]), [0.0])``, or to the
         edge of the parameter space), or the function is not smooth at the estimate (its second
-        difference over 1/8 ... 1/4096 of a standard error along a principal direction is not within a
-        factor 2 of the Hessian's prediction, as at the kink of ``sum |x_i - theta|``, a Laplace
-        location: the numerical Hessian there is an artefact of its step, and `cov` is all NaN). The
+        difference along a principal direction, at the smallest fraction of a standard error that
+        rounding resolves, is not within a factor 2 of the Hessian's prediction, or it grows like
+        1/step, as at the kink of ``sum |x_i - theta|``, a Laplace location: the numerical Hessian
+        there is an artefact of its step, and `cov` is all NaN), or smoothness cannot be verified
+        because no step of 1/8 standard error or less is resolved (a location 1e11 times its scale).
+        The
         result then has ``converged=False``; it is never returned
         with NaNs silently. *No finite MLE* is reported this way, by a warning and
         ``converged=False``, not by raising :class:`~mlelib.NoFiniteMLEError` (the closed forms and
@@ -594,12 +773,20 @@ def fit(
     error, :math:`u^\top H u = 1`) the symmetric second difference
     :math:`[F(\hat\eta + tu) + F(\hat\eta - tu) - 2F(\hat\eta)]/t^2` tends to exactly 1 as :math:`t`
     shrinks when :math:`F` is twice differentiable; at a kink it grows like :math:`1/t` (on a flat
-    top it is 0). It is evaluated at :math:`t = 1/8, 1/64, 1/512, 1/4096` wherever the rounding of
-    :math:`F` does not swamp it, and a value outside :math:`[1/2, 2]` fails the check. Where the
-    equilibrated :math:`H` has eigenvalues below :math:`10^{-6}` (a covariate offset by :math:`10^4`
-    on the raw scale makes the intercept and slope nearly collinear), the rounding of the numerical
-    Hessian is a sizeable part of them; the curvature along those directions is then measured by
-    :math:`F` itself (the same second difference at :math:`t = 1/8, 1/16`, extrapolated) and
+    top it is 0). It is evaluated at :math:`t = 1/8, 1/(8\sqrt 8), \dots, 1/32768` wherever the
+    rounding of :math:`\hat\eta` and of :math:`F` does not swamp it, and the check fails if the value
+    at the smallest resolved :math:`t` is outside :math:`[1/2, 2]` or the values still change as
+    :math:`t` shrinks the way :math:`1/t` does (by more than 0.02, not shrinking by a factor 0.6); the
+    value at the largest :math:`t` alone decides nothing (a smooth but non-quadratic maximum, such
+    as a Student-t degrees of freedom, gives several there). If no :math:`t \le 1/8` is resolved, the
+    check is repeated at :math:`t = 1, 1/2, 1/4` and, failing that, reports that smoothness could
+    not be verified. Where the
+    equilibrated :math:`H` has eigenvalues of size below :math:`10^{-6}` (a covariate offset by
+    :math:`10^4` on the raw scale makes the intercept and slope nearly collinear), the rounding of the
+    numerical Hessian is a sizeable part of them (at an offset of :math:`10^5` it even makes one
+    slightly negative); the curvature along those directions is then measured by :math:`F` itself
+    (the same second difference at :math:`t = 1/8, 1/16`, extrapolated, repeated at the scale of the
+    measured curvature if it disagrees with :math:`H`'s by more than a factor 2) and
     replaces :math:`H`'s, which both corrects the standard errors and tells such a positive definite
     but badly conditioned maximum (accepted) from a flat ridge (refused).
     When only the Newton-decrement check fails (and the optimiser did not run
@@ -607,7 +794,9 @@ def fit(
     polished by damped Newton steps with the numerical Hessian (invariant under linear changes of
     the parameters, so badly scaled problems on which BFGS stops early are finished), and the
     optimiser is restarted once from a better point found by the probe. With several starts, the
-    lowest :math:`F` among those whose checks pass wins.
+    lowest :math:`F` among those whose checks pass wins, unless a start whose checks failed reached a
+    lower :math:`F` (by more than `tol`): that one is returned, with ``converged=False`` and a warning
+    giving its diagnosis and the lower log-likelihood of the passing local maximum.
 
     References
     ----------
@@ -704,6 +893,18 @@ def fit(
             f"{runs[-1][0].message}"
         )
     best, (g, H, eig, dec, problems) = min(pool, key=lambda rd: rd[0].fun)
+    failed = [(r, d) for r, d in runs if d is not None and d[4]]
+    if ok and failed:
+        # a start that failed its checks may still have found a higher log-likelihood: then the passing
+        # run is only a local maximum, and returning it as converged would hide that (findings2 A5)
+        worse, (r_f, d_f) = best, min(failed, key=lambda rd: rd[0].fun)
+        if r_f.fun < worse.fun - max(tol, 64 * np.finfo(float).eps * abs(worse.fun)):
+            best, (g, H, eig, dec, problems) = r_f, d_f
+            theta_ok = np.array2string(tr.to_natural(worse.x), precision=6)
+            problems = problems + [
+                f"this is the highest log-likelihood found ({-r_f.fun:.10g}); the start(s) whose checks passed "
+                f"reached only {-worse.fun:.10g} (at {theta_ok}), a local maximum that is not the MLE"
+            ]
 
     eta_hat = best.x
     theta_hat = tr.to_natural(eta_hat)
