@@ -265,6 +265,54 @@ def _warn_unresolved(lad, f0, k, kind, i, eps):
         )
 
 
+def _cross_at(g, x, i, j, hi, hj):
+    """The four-point cross difference at steps (hi, hj), and the largest |f| it used."""
+    vals = []
+    for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+        z = x.copy()
+        z[i] += si * hi
+        z[j] += sj * hj
+        vals.append(g(z))
+    if not np.all(np.isfinite(vals)):
+        raise DataError(
+            f"f is not finite at x +- {hi:.3g} e_{i} +- {hj:.3g} e_{j} around x = {x.tolist()}: "
+            "x is too near the boundary of the parameter space; reparametrise or pass a smaller step"
+        )
+    return (vals[0] - vals[1] - vals[2] + vals[3]) / (4 * hi * hj), max(abs(v) for v in vals)
+
+
+def _cross(g, x, i, j, hi, hj, eps):
+    r"""The Richardson-extrapolated cross derivative at the diagonal steps (hi, hj), and (hi/2, hj/2).
+
+    The diagonal steps suit the diagonal; a cross term can be lost in f's rounding at them (a step
+    far larger than its coordinate, where f's own variation along it dwarfs the cross term:
+    :math:`ab\cdot 10^{40} + 10^{40}b^2` at b = 3e-20). When the rounding bound
+    :math:`10\varepsilon\max|f|/(h_ih_j)` exceeds 1e-3 of the estimate, one of the two steps at a time
+    shrinks by 16 (whichever lowers the error bound more) while the bound falls, until the estimate
+    is resolved (else the diagonal steps' estimate is kept, e.g. for a cross term that is exactly 0).
+    Ordinary cross terms are resolved at the diagonal steps and cost no extra evaluations.
+    """
+
+    def evaluate(a, b):
+        e0, m0 = _cross_at(g, x, i, j, a, b)
+        e1, m1 = _cross_at(g, x, i, j, a / 2, b / 2)
+        rounding = 10 * eps * max(m0, m1) / (a * b / 4)
+        return (4 * e1 - e0) / 3, abs(e1 - e0) + rounding, rounding
+
+    first, err, rounding = evaluate(hi, hj)
+    if rounding <= 1e-3 * abs(first):
+        return first
+    for _ in range(40):
+        trials = [(evaluate(hi / 16, hj), hi / 16, hj), (evaluate(hi, hj / 16), hi, hj / 16)]
+        (est, e, r), a, b = min(trials, key=lambda t: t[0][1])
+        if not e < err:
+            break
+        err, hi, hj = e, a, b
+        if r <= 1e-3 * abs(est):
+            return est  # resolved at smaller steps
+    return first  # never resolved (e.g. a cross term that is exactly 0): the diagonal steps' estimate
+
+
 def _select(lad, f0, kind, i, x, eps=_EPS):
     """Richardson-extrapolated first or second derivative along the ladder, the rung chosen by its error.
 
@@ -435,22 +483,7 @@ def numerical_hessian(f, x, *, step=None):
         H[i, i], h[i] = _select(lad, f0, 2, i, x, eps)
     for i in range(k):
         for j in range(i + 1, k):
-            est = []
-            for scale in (1.0, 0.5):
-                hi, hj = scale * h[i], scale * h[j]
-                vals = []
-                for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                    z = x.copy()
-                    z[i] += si * hi
-                    z[j] += sj * hj
-                    vals.append(g(z))
-                if not np.all(np.isfinite(vals)):
-                    raise DataError(
-                        f"f is not finite at x +- {hi:.3g} e_{i} +- {hj:.3g} e_{j} around x = {x.tolist()}: "
-                        "x is too near the boundary of the parameter space; reparametrise or pass a smaller step"
-                    )
-                est.append((vals[0] - vals[1] - vals[2] + vals[3]) / (4 * hi * hj))
-            H[i, j] = H[j, i] = (4 * est[1] - est[0]) / 3
+            H[i, j] = H[j, i] = _cross(g, x, i, j, h[i], h[j], eps)
     if not np.all(np.isfinite(H)):
         raise DataError(f"the numerical Hessian at x = {x.tolist()} is not finite (overflow in f?)")
     return 0.5 * (H + H.T)

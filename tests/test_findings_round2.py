@@ -274,3 +274,14 @@ def test_smooth_gaussian_at_large_location_still_converges(loc):
     assert res.converged and not caught
     assert abs(res.params[0] - x.mean()) < 0.01 * np.sqrt(var / n)
     np.testing.assert_allclose(res.bse, [np.sqrt(var / n), var * np.sqrt(2 / n)], rtol=1e-3)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-10, 1e-15, 1e-20])
+def test_numerical_hessian_cross_term_at_tiny_parameters(scale):
+    """f = a b 1e40 + log a + 1e40 b^2: the cross term 1e40 was 0 at (1e-20, 3e-20) (diagonal step of b too large)."""
+    import mlelib as ml
+
+    f = lambda t: t[0] * t[1] * 1e40 + np.log(t[0]) + 1e40 * t[1] ** 2  # noqa: E731
+    H = ml.numerical_hessian(f, [1.0 * scale, 3.0 * scale])
+    assert H[0, 1] == pytest.approx(1e40, rel=1e-4)
+    assert H[1, 1] == pytest.approx(2e40, rel=1e-6)
