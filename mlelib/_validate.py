@@ -83,7 +83,49 @@ def to_float(x, name="x"):
         raise DataError(f"{name} must be numeric (an array of real numbers); could not convert {_show(x)} ({exc})") from None
     if kind in "iu":  # fixed-width integers (int64 time stamps, ids): their differences are the data
         _check_exact_integers(arr, out, name)
+    elif isinstance(x, (list, tuple)) or kind == "O":
+        _check_python_integers(x, out, name)
     return out
+
+
+def _python_ints(x):
+    """The Python ints (not bools) in a nested list/tuple/object array."""
+    stack, found = [x], []
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, np.ndarray) and v.dtype.kind == "O":
+            stack.extend(v.ravel().tolist())
+        elif isinstance(v, int) and not isinstance(v, bool):
+            found.append(v)
+    return found
+
+
+def _check_python_integers(x, out, name):
+    """DataError if Python ints beyond 2**53 lose to float64 rounding a visible part of their spread.
+
+    ``[2**64 + 1, 2**64 + 301]`` would become two equal floats (their difference, the data, is lost);
+    ``[10**300, 10**300]`` loses only a relative eps and is accepted. Checked only when some |value|
+    exceeds 2**53 (cheap otherwise).
+    """
+    finite = np.abs(out[np.isfinite(out)])
+    if not finite.size or not finite.max() > 2.0**53:
+        return
+    ints = [v for v in _python_ints(x) if abs(v) > 2**53]
+    if not ints:
+        return
+    exact_all = _python_ints(x)
+    spread = max(exact_all) - min(exact_all)
+    worst = max(ints, key=lambda v: abs(int(float(v)) - v))
+    error = abs(int(float(worst)) - worst)
+    if spread > 0 and error > 1e-8 * spread:  # identical values (spread 0) lose nothing that matters
+        raise DataError(
+            f"{name} contains integers above 2**53 (about 9.0e15) that float64 cannot represent exactly, e.g. "
+            f"{worst} (it would become {int(float(worst))}), and the rounding ({error}) is a visible part of the "
+            f"spread of the values ({spread}): differences between them would be rounded silently. Subtract an "
+            f"offset in integer arithmetic first (e.g. [v - min({name}) for v in {name}])"
+        )
 
 
 def _check_exact_integers(arr, out, name):

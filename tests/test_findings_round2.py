@@ -285,3 +285,14 @@ def test_numerical_hessian_cross_term_at_tiny_parameters(scale):
     H = ml.numerical_hessian(f, [1.0 * scale, 3.0 * scale])
     assert H[0, 1] == pytest.approx(1e40, rel=1e-4)
     assert H[1, 1] == pytest.approx(2e40, rel=1e-6)
+
+
+def test_python_integers_beyond_2_53_whose_rounding_eats_their_spread_are_refused():
+    """A list of Python ints near 2**64 (object dtype, no int64 check) would be called 'all equal'."""
+    import mlelib as ml
+
+    with pytest.raises(ml.DataError, match="visible part of the spread"):
+        ml.gaussian_mle([2**64 + 1, 2**64 + 301, 2**64 + 601])
+    assert ml.poisson_mle([10**300, 10**300]) == 1e300  # identical: nothing is lost
+    mu, s2 = ml.gaussian_mle([2**63 + 1, 5, 2**63 + 300])  # rounding (1) negligible against the spread (2**63)
+    assert np.isfinite(mu) and s2 > 0
