@@ -526,14 +526,9 @@ def _summarise(data, family, n, k):
         out["g0"] = sum(p["g0"] for p in parts)
         out["ll0"] = float(sum(p["ll0"] for p in parts))
     else:
-        from .regression import _MAX_COUNT
+        from .regression import _check_max_count
 
-        if out["ymax"] > _MAX_COUNT:  # the message of regression.fit_poisson
-            raise DataError(
-                f"y contains the count {out['ymax']:.6g}, above 2**53 (about 9.0e15), where float64 no longer "
-                "represents every integer (nor can it hold the information matrix for long): counts must be "
-                "<= 2**53; for such large counts use a continuous model, e.g. fit_linear on log counts"
-            )
+        _check_max_count(out["ymax"])
         out["satconst"] = float(sum(p["satconst"] for p in parts))
     return out
 

@@ -25,12 +25,12 @@ from scipy import linalg, optimize, special, stats
 from .errors import DataError, NoFiniteMLEError, SeparationError
 from .families import Binomial, NegativeBinomial, Poisson, _nb_loglik_obs, resolve_family
 from .regression import (
-    _MAX_COUNT,
     _WEAK_DIRECTION_RATIO,
     _as_design,
     _as_real_array,
     _check_aligned,
     _check_finite_cov,
+    _check_max_count,
     _names_and_rows,
     _degenerate_labels_message,
     _DesignModel,
@@ -299,8 +299,10 @@ class _Kernel:
         only when y has a large mean relative to its spread (a Gaussian y of 1e10 + noise), and is used
         for the families with a free dispersion (Gaussian, Gamma) only: where V(mu) can vanish (fitted
         probabilities near 0 or 1) it would be huge and stop a fit early."""
+        if not self.fam.free_scale:  # V(mu) -> 0 at the edges of binomial/Poisson means: no floor
+            return 0.0
         mu = self.mean(eta)
-        if mu is None or not self.fam.free_scale:  # V(mu) -> 0 at the edges of binomial/Poisson means: no floor
+        if mu is None:
             return 0.0
         with np.errstate(all="ignore"):
             val = 4 * _EPS**2 * float(np.sum(self.m * (np.abs(self.y) + np.abs(mu)) ** 2 * np.exp(-self.fam.log_variance(mu, eta))))
@@ -345,9 +347,6 @@ class _BernoulliLogit(_Kernel):
         z_inv *= inv  # the weight, in place (fewer n-vectors alive at once)
         return r, z_inv
 
-    def floor(self, eta):
-        return 0.0
-
     def separated(self, eta):
         r"""Every margin :math:`s_i x_i^\top\beta > 0`: beta itself separates the classes."""
         return bool(np.all(self._margins(eta)[0] > 0))
@@ -369,7 +368,7 @@ class _PoissonLog(_Kernel):
         self.logy = np.log(np.where(y > 0, y, 1.0))
         self.zero = (y == 0).astype(float)
         self.has_zero = bool(self.zero.any())
-        self._mu_eta = None
+        self._mu_eta, self._saturated = None, None
 
     def mean(self, eta):
         if self._mu_eta is not eta:
@@ -390,11 +389,15 @@ class _PoissonLog(_Kernel):
         mu = self.mean(eta)
         return self.y - mu, mu
 
-    def floor(self, eta):
-        return 0.0
+    @property
+    def saturated(self):
+        r""":math:`\sum_i [y_i\log y_i - y_i - \log y_i!]`, computed once (Stirling's series for large counts)."""
+        if self._saturated is None:
+            self._saturated = _poisson_saturated_loglik(self.y)
+        return self._saturated
 
     def loglik(self, eta, scale):
-        return self.objective(eta) + _poisson_saturated_loglik(self.y)
+        return self.objective(eta) + self.saturated
 
 
 class _Firth:
@@ -896,11 +899,8 @@ def fit_glm(
         raise DataError("scale cannot be set when alpha is estimated: alpha is the dispersion of the NB2 model")
     Xa, ya, ta, off, names = _prepare(X, y, trials, offset, param_names)
     ywork, m = fam.check_response(ya, ta)
-    if isinstance(fam, (Poisson, NegativeBinomial)) and ywork.max() > _MAX_COUNT:
-        raise DataError(
-            f"y contains the count {ywork.max():.6g}, above 2**53 (about 9.0e15), where float64 no longer "
-            "represents every integer: counts must be <= 2**53; for such large counts use a continuous model"
-        )
+    if isinstance(fam, (Poisson, NegativeBinomial)):
+        _check_max_count(ywork.max())
     if fam.free_scale and not (fam.name == "gamma" and fam.link.name == "log"):
         _check_response_units(ywork, fam)
     n, p = Xa.shape
@@ -947,7 +947,7 @@ def fit_glm(
     with np.errstate(all="ignore"):
         rel = np.abs(ywork - mu) / np.maximum(np.abs(ywork), np.abs(mu))
     exact = bool(np.all(rel <= 4 * _EPS)) if fam.free_scale else False
-    if fam.name == "gaussian" and (estimated or scale is None) and (exact or dev <= (2 * _EPS * np.linalg.norm(ywork)) ** 2):
+    if fam.name == "gaussian" and estimated and (exact or dev <= (2 * _EPS * np.linalg.norm(ywork)) ** 2):
         raise NoFiniteMLEError(
             f"y lies in the column space of X (residual sum of squares {dev:.3g}, zero up to rounding), so "
             "sigma2_hat = RSS/n = 0 and the Gaussian log-likelihood is unbounded above: no finite MLE of the "

@@ -342,12 +342,6 @@ def _constant_columns(X):
     return [int(j) for j in candidates if np.all(X[:, j] == X[0, j])]
 
 
-def _constant_column(X):
-    """Index of a non-zero constant column of X (an intercept), or None."""
-    found = _constant_columns(X)
-    return found[0] if found else None
-
-
 def _format_direction(b, names, rms=None):
     """b (normalised to max |b_j| = 1) as text, leaving out entries whose part of X @ b is negligible."""
     with np.errstate(over="ignore", invalid="ignore"):
@@ -801,7 +795,7 @@ class _DesignModel:
         self.eta, self._beta, self._value = None, None, None
 
     def linear_predictor(self, beta):
-        """:math:`Z\beta + o` (no new product when beta is the current point)."""
+        r""":math:`Z\beta + o` (no new product when beta is the current point)."""
         if beta is self._beta:
             return self.eta
         eta = self.Z @ beta
@@ -934,10 +928,6 @@ def _check_options(tol, maxiter):
 
 # ----------------------------------------------------------------------------------------------
 # linear programs that certify "no finite MLE"
-
-
-def _scaled(X):
-    return X / np.max(np.abs(X), axis=0)
 
 
 def _separation(X, y):
@@ -1451,17 +1441,12 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
     tol, maxiter = _check_options(tol, maxiter)
     Xa, ya, names = _prepare(X, y, param_names)
     check_support(ya, is_count(ya), "Poisson", "non-negative integer counts (2.0 is fine, 2.5 is not)", name="y")
-    if ya.max() > _MAX_COUNT:
-        raise DataError(
-            f"y contains the count {ya.max():.6g}, above 2**53 (about 9.0e15), where float64 no longer "
-            "represents every integer (nor can it hold the information matrix for long): counts must be "
-            "<= 2**53; for such large counts use a continuous model, e.g. fit_linear on log counts"
-        )
+    _check_max_count(ya.max())
     fit = _fit_core(Xa, ya, None, None, Poisson(), names, tol=tol, maxiter=maxiter)  # as fit_logistic
     if not fit.converged:
         _warn_not_converged("fit_poisson", fit.reason, fit.dec, tol)
     kernel, shift = fit.kernel, fit.std.shift
-    saturated = _poisson_saturated_loglik(ya)
+    saturated = kernel.saturated
 
     def negloglik(params):
         eta = _shifted_matvec(Xa, shift, np.asarray(params, dtype=float))
@@ -1481,6 +1466,16 @@ def fit_poisson(X, y, *, tol=1e-10, maxiter=100, param_names=None):
 
 
 _MAX_COUNT = 2.0**53
+
+
+def _check_max_count(ymax):
+    """Refuse counts above 2**53 (one message for fit_poisson, fit_glm and the chunked path)."""
+    if ymax > _MAX_COUNT:
+        raise DataError(
+            f"y contains the count {ymax:.6g}, above 2**53 (about 9.0e15), where float64 no longer "
+            "represents every integer (nor can it hold the information matrix for long): counts must be "
+            "<= 2**53; for such large counts use a continuous model, e.g. fit_linear on log counts"
+        )
 # Stirling's series for y log y - y - log y! = -log(2 pi y)/2 - 1/(12 y) + 1/(360 y^3) - ...: from
 # y = 20 on, the terms kept leave an error below 2e-15 (the next is 1/(1188 y^9)).
 _STIRLING_FROM = 20.0
