@@ -100,6 +100,8 @@ def test_same_fit_as_in_memory_threads(threads, family, shape):
     # every Newton trial point is one pass; logistic needs no other pass but the first
     if family == "logistic":
         assert res.passes == 1 + res.niter
+    # with 8 chunks or more, the start is the in-memory fit on a few of them
+    assert (res.start_rows > 0) == (len(CHUNKS[shape]) >= 8)
     # the negative log-likelihood is evaluated chunk by chunk as well
     assert res.negloglik(ref.params) == pytest.approx(ref.negloglik(ref.params), rel=1e-12)
 
@@ -127,13 +129,17 @@ def test_numpy_y_or_numpy_X_with_dask_partner(threads, family):
     _assert_same(FIT[family](da.from_array(X, chunks=(100, 2)), da.from_array(y, chunks=77)), ref)
 
 
+@pytest.mark.parametrize("shape", ["uneven", "many"])
 @pytest.mark.parametrize("family", ["logistic", "poisson"])
-def test_large_offset_like_issue_15(threads, family):
-    # a covariate with offset 1e7 (a timestamp): centred internally on both paths (three extra passes here: second centring pass, Gram, score at 0)
+def test_large_offset_like_issue_15(threads, family, shape):
+    # a covariate with offset 1e7 (a timestamp): centred internally on both paths (three extra passes here:
+    # second centring pass, Gram, the start on the centred design); with many chunks the subsample start,
+    # fitted on X, is mapped to the centred design
     X, y = _data(family, seed=1, offset=1e7)
     ref = FIT[family](X, y)
-    res = FIT[family](*_dask(X, y, CHUNKS["uneven"]))
+    res = FIT[family](*_dask(X, y, CHUNKS[shape]))
     _assert_same(res, ref)
+    assert (res.start_rows > 0) == (shape == "many")
     assert abs(ref.params[0]) > 1e5  # the intercept absorbed the offset: the case is not trivial
 
 
@@ -167,6 +173,71 @@ def test_ill_conditioned_design_orthogonalised(threads, family):
     _assert_same(FIT[family](*_dask(X, y, CHUNKS["uneven"])), ref, rtol=1e-8)
 
 
+@pytest.mark.parametrize("family", ["logistic", "poisson"])
+def test_subsample_start_saves_passes(threads, family, monkeypatch):
+    # 40 chunks of 500 rows: the start is the in-memory fit on 3 evenly spread chunks (>= n/16 = 1250
+    # rows), within its sampling error of the estimate, so Newton on all rows needs fewer passes (here one
+    # fewer for logistic regression; for Poisson the two passes of the IRLS start go; at 2**19 rows of a
+    # large data set, see benchmarks/README.md)
+    X, y = _data(family, seed=7, n=20_000)
+    ref = FIT[family](X, y)
+    Xd, yd = _dask(X, y, 500)
+    warm = FIT[family](Xd, yd)
+    _assert_same(warm, ref)
+    assert warm.start_rows == 1500
+    assert chunked._subsample_chunks(Xd.chunks[0]).tolist() == [6, 20, 33]
+    monkeypatch.setattr(chunked, "_START_MIN_CHUNKS", 10**9)
+    cold = FIT[family](Xd, yd)
+    _assert_same(cold, ref)
+    assert cold.start_rows == 0
+    assert warm.passes < cold.passes and warm.niter <= cold.niter
+
+
+@pytest.mark.parametrize("family", ["logistic", "poisson"])
+@pytest.mark.parametrize("start", ["far", "near"])
+def test_a_poor_subsample_start_is_dropped_or_harmless(threads, family, start, monkeypatch):
+    # a start whose log-likelihood is below the one at beta = 0 is dropped for the in-memory start (from
+    # Poisson at 40, Newton would need hundreds of iterations); a poor start above it (0.2 off in every
+    # coefficient) is kept and only costs iterations
+    X, y = _data(family, seed=8)
+    ref = FIT[family](X, y)
+    b = np.full(X.shape[1], 40.0) if start == "far" else ref.params + 0.2
+    monkeypatch.setattr(chunked, "_subsample_start", lambda data, family, n, k: (b, 123))
+    res = FIT[family](*_dask(X, y, CHUNKS["many"]))
+    _assert_same(res, ref)
+    assert res.start_rows == (123 if start == "near" else 0)
+
+
+@pytest.mark.parametrize("family", ["logistic", "poisson"])
+def test_empty_chunks(threads, family):
+    # chunks of no rows (e.g. left by a filter) add nothing, with and without the subsample start
+    X, y = _data(family, seed=9)
+    ref = FIT[family](X, y)
+    for rows in [(0, 300, 0, 300), (0,) * 3 + (60,) * 10]:
+        _assert_same(FIT[family](*_dask(X, y, rows)), ref)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 7, 8191, 8192, 8193, 20_000])
+def test_column_summaries_exact(rows):
+    # the first pass's block-wise minima and maxima (pairwise halving) are NumPy's, NaN and inf included
+    rng = np.random.default_rng(rows)
+    X = rng.normal(size=(rows, 3)) * 10.0 ** rng.integers(-300, 300, size=3)
+    if rows > 5:
+        X[rows // 2, 0], X[-1, 1], X[0, 2] = np.nan, -np.inf, np.inf
+    colmin, colmax, colsum, G = chunked._column_summaries(X)
+    np.testing.assert_array_equal(colmin, X.min(axis=0))
+    np.testing.assert_array_equal(colmax, X.max(axis=0))
+
+
+def test_subsample_chunks_rule():
+    # fewer than 8 chunks: no subsample; otherwise evenly spread chunks with >= n/16 rows (at most 2**19),
+    # from at most a quarter of the chunks
+    assert chunked._subsample_chunks([100] * 7) is None
+    assert chunked._subsample_chunks([100] * 16).tolist() == [8]
+    assert chunked._subsample_chunks([2**18] * 191).tolist() == [47, 143]
+    assert chunked._subsample_chunks([1] * 7 + [10**6]) is None  # one chunk holds nearly all rows
+
+
 def test_offset_on_the_cluster(client):
     X, y = _data("logistic", seed=2, offset=1e7)
     _assert_same(fit_logistic(*_dask(X, y, CHUNKS["uneven"])), fit_logistic(X, y))
@@ -196,7 +267,8 @@ def test_separation_detected_the_same_way(threads, case):
     X, y = case()
     ref = _message(fit_logistic, X, y)
     assert ref[0] is SeparationError
-    for rows in [37, (1, 99, X.shape[0] - 100), X.shape[0]]:
+    # 7-row chunks: the subsample of the start is separated too, and skipped
+    for rows in [7, 37, (1, 99, X.shape[0] - 100), X.shape[0]]:
         assert _message(fit_logistic, *_dask(X, y, rows)) == ref
 
 
