@@ -68,11 +68,11 @@ class ChunkedMLEResult(MLEResult):
         Rows of the subsample whose in-memory fit gave the starting values (0: the fit started as
         in memory, at :math:`\beta = 0` for logistic regression, at one IRLS step from
         :math:`\mu = (y + \bar y)/2` for Poisson regression). With at least 8 chunks the fit
-        first reads about n/16 rows (at most :math:`2^{19}`) from evenly spread chunks and fits
-        them in memory; Newton on all the data then needs only the last, quadratic iterations
-        (at n = 5e7, k = 20: two steps and the polishing step, instead of five). A subsample with
-        no usable fit (separated,
-        rank deficient, not converged) is skipped.
+        first reads about n/16 rows (at most :math:`2^{19}` and 128 MiB) from evenly spread
+        chunks and fits them in memory; Newton on all the data then needs only the last,
+        quadratic iterations (at n = 5e7, k = 20: two steps and the polishing step, instead of
+        five). A subsample with no usable fit (separated, rank deficient, not converged) is
+        skipped, and so is a start whose log-likelihood is below the one at 0.
 
     Notes
     -----
@@ -825,23 +825,26 @@ def _newton(data, tr, family, beta, state, tol, maxiter, logistic):
 # at n = 5e7, k = 20, half the squared Newton decrement is 1e-3 after the first and far below 1e-10
 # after the second), from at most a quarter of the chunks, and only when there are at least 8 chunks.
 # The subsample is fitted to tol _START_TOL: well within its own sampling error.
+# The subsample is read into the client: at most 128 MiB of it aimed for (fewer rows when k is
+# large), and none when the chunks are too coarse to stay within twice that.
 _START_FRACTION = 16
 _START_MAX_ROWS = 2**19
+_START_MAX_BYTES = 128 * 2**20
 _START_TOL = 1e-2
 _START_MIN_CHUNKS = 8
 
 
-def _subsample_chunks(rows):
-    """Indices of evenly spread chunks holding about n/16 (at most 2**19) rows, or None."""
+def _subsample_chunks(rows, k):
+    """Indices of evenly spread chunks holding about n/16 rows (at most 2**19 and 128 MiB), or None."""
     rows = np.asarray(rows, dtype=int)
     nch, n = rows.size, int(rows.sum())
     if nch < _START_MIN_CHUNKS:
         return None
-    target = min(_START_MAX_ROWS, n // _START_FRACTION)
+    target = min(_START_MAX_ROWS, n // _START_FRACTION, _START_MAX_BYTES // (8 * k))
     for c in range(1, nch // 4 + 1):
         idx = np.unique(((np.arange(c) + 0.5) * nch / c).astype(int))
         if rows[idx].sum() >= target:
-            return idx
+            return idx if rows[idx].sum() * 8 * k <= 2 * _START_MAX_BYTES else None
     return None
 
 
@@ -862,7 +865,7 @@ def _subsample_start(data, family, n, k):
 
     from .regression import fit_logistic, fit_poisson
 
-    idx = _subsample_chunks(data.X.chunks[0])
+    idx = _subsample_chunks(data.X.chunks[0], k)
     if idx is None:
         return None, 0
     Xs, ys = dask.compute(

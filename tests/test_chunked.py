@@ -185,7 +185,7 @@ def test_subsample_start_saves_passes(threads, family, monkeypatch):
     warm = FIT[family](Xd, yd)
     _assert_same(warm, ref)
     assert warm.start_rows == 1500
-    assert chunked._subsample_chunks(Xd.chunks[0]).tolist() == [6, 20, 33]
+    assert chunked._subsample_chunks(Xd.chunks[0], 4).tolist() == [6, 20, 33]
     monkeypatch.setattr(chunked, "_START_MIN_CHUNKS", 10**9)
     cold = FIT[family](Xd, yd)
     _assert_same(cold, ref)
@@ -230,12 +230,15 @@ def test_column_summaries_exact(rows):
 
 
 def test_subsample_chunks_rule():
-    # fewer than 8 chunks: no subsample; otherwise evenly spread chunks with >= n/16 rows (at most 2**19),
+    # fewer than 8 chunks: no subsample; otherwise evenly spread chunks with >= n/16 rows (at most 2**19 and 128 MiB),
     # from at most a quarter of the chunks
-    assert chunked._subsample_chunks([100] * 7) is None
-    assert chunked._subsample_chunks([100] * 16).tolist() == [8]
-    assert chunked._subsample_chunks([2**18] * 191).tolist() == [47, 143]
-    assert chunked._subsample_chunks([1] * 7 + [10**6]) is None  # one chunk holds nearly all rows
+    assert chunked._subsample_chunks([100] * 7, 4) is None
+    assert chunked._subsample_chunks([100] * 16, 4).tolist() == [8]
+    assert chunked._subsample_chunks([2**18] * 191, 20).tolist() == [47, 143]
+    assert chunked._subsample_chunks([1] * 7 + [10**6], 4) is None  # one chunk holds nearly all rows
+    # the client holds the subsample: at k = 1000, 128 MiB is 16 777 rows; chunks of 2**18 rows are too coarse
+    assert chunked._subsample_chunks([10_000] * 100, 1000).tolist() == [25, 75]
+    assert chunked._subsample_chunks([2**18] * 191, 1000) is None
 
 
 def test_offset_on_the_cluster(client):
