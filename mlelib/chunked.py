@@ -823,10 +823,10 @@ def _newton(data, tr, family, beta, state, tol, maxiter, logistic):
 # The subsample of the starting values: about 1/16 of the rows, at most 2**19 (a start within its
 # sampling error leaves Newton on the full data two quadratic steps from the tolerance: measured
 # at n = 5e7, k = 20, half the squared Newton decrement is 1e-3 after the first and far below 1e-10
-# after the second), from at most a quarter of the chunks, and only when there are at least 8 chunks.
-# The subsample is fitted to tol _START_TOL: well within its own sampling error.
-# The subsample is read into the client: at most 128 MiB of it aimed for (fewer rows when k is
-# large), and none when the chunks are too coarse to stay within twice that.
+# after the second), from at most a quarter of the chunks, and only when there are at least 8
+# chunks. It is read into the client, so at most 128 MiB of it is aimed for (fewer rows when k is
+# large), and none is used when the chunks are too coarse to stay within twice that. It is fitted
+# to tol _START_TOL, well within its own sampling error.
 _START_FRACTION = 16
 _START_MAX_ROWS = 2**19
 _START_MAX_BYTES = 128 * 2**20
@@ -1014,7 +1014,6 @@ def _fit(X, y, family, tol, maxiter, param_names):
         _check_options,
         _degenerate_labels_message,
         _inverse_information,
-        _newton_step,
         _raise_separation,
         _warn_not_converged,
         _weak_direction_ratio,
@@ -1043,32 +1042,9 @@ def _fit(X, y, family, tol, maxiter, param_names):
         _no_finite_mle(data, tr, family, std, names, n, [])
 
     beta0, state = _start_state(data, tr, std, family, summ, start)
-    if state is not None:
-        pass
-    elif logistic:
-        beta0 = np.zeros(k)
+    if state is None:
+        beta0, state = _in_memory_start(data, tr, family, summ, G, n, k)
         start_rows = 0
-        if tr is None:  # the first pass already holds the log-likelihood, score and information at 0
-            state = (summ["ll0"], summ["g0"], G / 4, np.nan)
-        else:
-            parts = data.map(_newton_chunk, tr, beta0, family)
-            state = (
-                float(sum(p[0] for p in parts)),
-                sum(p[1] for p in parts),
-                G / 4,  # as in memory: the information at 0 is Z'Z / 4
-                np.nan,
-            )
-    else:
-        ybar = summ["ysum"] / n
-        beta0 = np.zeros(k)
-        start_rows = 0
-        if ybar > 0:
-            parts = data.map(_poisson_start_chunk, tr, ybar)
-            beta0, _ = _newton_step(sum(p[0] for p in parts), _sym(sum(p[1] for p in parts)))
-        state = _evaluate_state(data, tr, beta0, family)
-        if not np.isfinite(state[0]) and beta0.any():
-            beta0 = np.zeros(k)
-            state = _evaluate_state(data, tr, beta0, family)
     beta, ll, H, niter, converged, reason, dec, last_step = _newton(
         data, tr, family, beta0, state, tol, maxiter, logistic
     )
@@ -1114,6 +1090,28 @@ def _fit(X, y, family, tol, maxiter, param_names):
         nchunks=data.nchunks,
         start_rows=start_rows,
     )
+
+
+def _in_memory_start(data, tr, family, summ, G, n, k):
+    """(beta0, state) where the in-memory fitters start: 0 for logistic regression, an IRLS step for Poisson."""
+    beta0 = np.zeros(k)
+    if family == _LOGISTIC:
+        if tr is None:  # the first pass already holds the log-likelihood, score and information at 0
+            return beta0, (summ["ll0"], summ["g0"], G / 4, np.nan)
+        parts = data.map(_newton_chunk, tr, beta0, family)
+        # as in memory: the information at 0 is Z'Z / 4
+        return beta0, (float(sum(p[0] for p in parts)), sum(p[1] for p in parts), G / 4, np.nan)
+    from .regression import _newton_step
+
+    ybar = summ["ysum"] / n
+    if ybar > 0:
+        parts = data.map(_poisson_start_chunk, tr, ybar)
+        beta0, _ = _newton_step(sum(p[0] for p in parts), _sym(sum(p[1] for p in parts)))
+    state = _evaluate_state(data, tr, beta0, family)
+    if not np.isfinite(state[0]) and beta0.any():
+        beta0 = np.zeros(k)
+        state = _evaluate_state(data, tr, beta0, family)
+    return beta0, state
 
 
 def _evaluate_state(data, tr, beta, family):
