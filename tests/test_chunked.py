@@ -213,8 +213,10 @@ def test_empty_chunks(threads, family):
     # chunks of no rows (e.g. left by a filter) add nothing, with and without the subsample start
     X, y = _data(family, seed=9)
     ref = FIT[family](X, y)
-    for rows in [(0, 300, 0, 300), (0,) * 3 + (60,) * 10]:
-        _assert_same(FIT[family](*_dask(X, y, rows)), ref)
+    for rows, start_rows in [((0, 300, 0, 300), 0), ((0,) * 3 + (60,) * 10, 60)]:
+        res = FIT[family](*_dask(X, y, rows))
+        _assert_same(res, ref)
+        assert res.start_rows == start_rows
 
 
 @pytest.mark.parametrize("rows", [1, 2, 3, 7, 8191, 8192, 8193, 20_000])
