@@ -821,10 +821,10 @@ def _newton(data, tr, family, beta, state, tol, maxiter, logistic):
 # starting values from a subsample
 
 # The subsample of the starting values: about 1/16 of the rows, at most 2**19 (a start within its
-# sampling error leaves Newton on the full data two quadratic steps from the tolerance: measured
-# at n = 5e7, k = 20, half the squared Newton decrement is 1e-3 after the first and far below 1e-10
-# after the second), from at most a quarter of the chunks, and only when there are at least 8
-# chunks. It is read into the client, so at most 128 MiB of it is aimed for (fewer rows when k is
+# sampling error leaves Newton on the full data two quadratic steps from the tolerance: measured at
+# n = 5e7, k = 20, the log-likelihood is about 1e-3 below its maximum after the first step and
+# within rounding of it after the second), from at most a quarter of the chunks, and only when
+# there are at least 8 chunks. It is read into the client, so at most 128 MiB of it is aimed for (fewer rows when k is
 # large), and none is used when the chunks are too coarse to stay within twice that. It is fitted
 # to tol _START_TOL, well within its own sampling error.
 _START_FRACTION = 16
