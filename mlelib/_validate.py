@@ -27,8 +27,9 @@ def to_float(x, name="x"):
 
     bool and integer arrays (and numpy float16/float32, torch tensors of any real dtype) are converted
     to float64 first; a fixed-width integer array (int64 time stamps) with an entry above 2**53 that
-    float64 cannot hold exactly is refused (its differences would be rounded silently). Complex input is refused (its imaginary part would be dropped silently), as are
-    strings, dates, ``None`` and ragged nested lists.
+    float64 cannot hold exactly is refused (its differences would be rounded silently). Complex input
+    is refused (its imaginary part would be dropped silently), as are strings, dates, ``None`` and
+    ragged nested lists.
     """
     if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):
         masked = int(np.ma.count_masked(x))
@@ -112,10 +113,10 @@ def _check_python_integers(x, out, name):
     finite = np.abs(out[np.isfinite(out)])
     if not finite.size or not finite.max() > 2.0**53:
         return
-    ints = [v for v in _python_ints(x) if abs(v) > 2**53]
+    exact_all = _python_ints(x)
+    ints = [v for v in exact_all if abs(v) > 2**53]
     if not ints:
         return
-    exact_all = _python_ints(x)
     spread = max(exact_all) - min(exact_all)
     worst = max(ints, key=lambda v: abs(int(float(v)) - v))
     error = abs(int(float(worst)) - worst)

@@ -346,13 +346,11 @@ def _summary_chunk(xb, yb, start, family, beta=None):
     # the log-likelihood at beta = 0 (for Poisson regression minus the saturated one, as _newton_chunk)
     if family == _LOGISTIC:
         out["ll0"] = -yb.size * np.log(2.0)
-    else:
-        out["ll0"] = _kernel(_family(family), yb).objective(np.zeros(yb.size))
-    if family == _LOGISTIC:
         out["g0"] = xb.T @ ((2.0 * yb - 1.0) * 0.5)
     else:
         from .regression import _MAX_COUNT, _poisson_saturated_loglik
 
+        out["ll0"] = _kernel(_family(family), yb).objective(np.zeros(yb.size))
         # sum [y log y - y - log y!], without cancellation (as regression.fit_poisson); only for counts
         # float64 holds exactly (larger ones are refused after this pass)
         out["satconst"] = _poisson_saturated_loglik(yb) if out["ymax"] <= _MAX_COUNT else np.nan

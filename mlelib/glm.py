@@ -305,7 +305,8 @@ class _Kernel:
         if mu is None:
             return 0.0
         with np.errstate(all="ignore"):
-            val = 4 * _EPS**2 * float(np.sum(self.m * (np.abs(self.y) + np.abs(mu)) ** 2 * np.exp(-self.fam.log_variance(mu, eta))))
+            spread = (np.abs(self.y) + np.abs(mu)) ** 2 * np.exp(-self.fam.log_variance(mu, eta))
+            val = 4 * _EPS**2 * float(np.sum(self.m * spread))
         return val / self.phi0 if np.isfinite(val) else 0.0
 
     def loglik(self, eta, scale):

@@ -732,9 +732,7 @@ def fit(
         1/step, as at the kink of ``sum |x_i - theta|``, a Laplace location: the numerical Hessian
         there is an artefact of its step, and `cov` is all NaN), or smoothness cannot be verified
         because no step of 1/8 standard error or less is resolved (a location 1e11 times its scale).
-        The
-        result then has ``converged=False``; it is never returned
-        with NaNs silently. *No finite MLE* is reported this way, by a warning and
+        The result then has ``converged=False``; it is never returned with NaNs silently. *No finite MLE* is reported this way, by a warning and
         ``converged=False``, not by raising :class:`~mlelib.NoFiniteMLEError` (the closed forms and
         regression fitters, which can prove non-existence, raise it).
 

@@ -1476,6 +1476,8 @@ def _check_max_count(ymax):
             "represents every integer (nor can it hold the information matrix for long): counts must be "
             "<= 2**53; for such large counts use a continuous model, e.g. fit_linear on log counts"
         )
+
+
 # Stirling's series for y log y - y - log y! = -log(2 pi y)/2 - 1/(12 y) + 1/(360 y^3) - ...: from
 # y = 20 on, the terms kept leave an error below 2e-15 (the next is 1/(1188 y^9)).
 _STIRLING_FROM = 20.0
